@@ -1,0 +1,1 @@
+"""The clinic assistant: settings, embeddings, store, retrieval and answering."""

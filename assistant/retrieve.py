@@ -1,0 +1,81 @@
+"""Hybrid retrieval: dense search in the store plus BM25, fused, grouped by article."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.fusion import fuse_passages, group_by_article
+from assistant.lexical import LexicalIndex
+from assistant.records import SearchResult
+from assistant.store import MODEL_KEYS, ChunkStore, StoreBackend, check_manifest
+
+
+class Retriever:
+    """Answers ``search(query)`` with article-level hits above the relevance floor.
+
+    The BM25 index is rebuilt whenever the live store's generation or revision
+    changes, so keyword and vector search always see the same chunks.
+    """
+
+    def __init__(
+        self,
+        backend: StoreBackend,
+        embedder: Embedder,
+        k: int = 5,
+        candidates: int = 60,
+        min_relevance: float = 0.3,
+        weights: tuple[float, float] = (1.0, 1.0),
+    ):
+        self.backend = backend
+        self.embedder = embedder
+        self.k = k
+        self.candidates = candidates
+        self.min_relevance = min_relevance
+        self.weights = weights
+        self._lexical: LexicalIndex | None = None
+        self._key: tuple[str, object] | None = None
+        self._lock = threading.Lock()
+
+    def _current(self) -> tuple[ChunkStore | None, LexicalIndex | None]:
+        store = self.backend.live()
+        if store is None:
+            return None, None
+        manifest = store.manifest()
+        key = (store.name, manifest.get("revision"))
+        with self._lock:
+            if key != self._key:
+                check_manifest(
+                    manifest,
+                    {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
+                    MODEL_KEYS,
+                )
+                self._lexical = LexicalIndex(store.documents())
+                self._key = key
+            return store, self._lexical
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        """Top ``k`` articles for ``query``; empty hits mean no good source."""
+        k = k or self.k
+        store, lexical = self._current()
+        if store is None or not query.strip():
+            return SearchResult(query=query, hits=())
+        vector = self.embedder.embed_query(query)
+        dense = store.query(vector, self.candidates)
+        keyword = lexical.search(query, self.candidates) if lexical is not None else []
+        passages = fuse_passages(dense, keyword, self.weights)
+        missing = [p.chunk_id for p in passages if p.similarity is None]
+        if missing:
+            vectors = store.vectors(missing)
+            passages = [
+                replace(p, similarity=float(np.dot(vectors[p.chunk_id], vector)))
+                if p.similarity is None and p.chunk_id in vectors
+                else p
+                for p in passages
+            ]
+        best = max((p.similarity for p in passages if p.similarity is not None), default=None)
+        hits = group_by_article(passages, k, self.min_relevance)
+        return SearchResult(query=query, hits=tuple(hits), best_relevance=best)

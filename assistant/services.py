@@ -1,0 +1,108 @@
+"""Builds the working parts from Settings, lazily and once (nothing happens at import)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings
+
+
+class Services:
+    """The store, embedder and retriever for one Settings object, each made on first use."""
+
+    def __init__(self, settings: Settings, backend=None, embedder=None):
+        self.settings = settings
+        if backend is not None:
+            self.__dict__["backend"] = backend
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+
+    @cached_property
+    def backend(self):
+        from assistant.store import embedded_backend
+
+        return embedded_backend(self.settings.data_dir, self.settings.collection)
+
+    @cached_property
+    def embedder(self):
+        from assistant.embeddings import embedder_from_settings
+
+        return embedder_from_settings(self.settings)
+
+    @cached_property
+    def retriever(self):
+        from assistant.retrieve import Retriever
+
+        s = self.settings
+        return Retriever(
+            self.backend,
+            self.embedder,
+            k=s.search_k,
+            candidates=s.search_candidates,
+            min_relevance=s.min_relevance,
+        )
+
+    @property
+    def chunk_params(self):
+        from ingest.chunk import ChunkParams
+
+        return ChunkParams(
+            max_tokens=self.settings.chunk_tokens, overlap_tokens=self.settings.chunk_overlap_tokens
+        )
+
+    def ingest(self, paths: Sequence[Path] | None = None, rebuild: bool = False, progress=None):
+        """Ingest files or folders (default: the corpus folder) under the writer lock."""
+        from ingest.index import ingest, writer_lock
+
+        paths = list(paths) if paths else [self.settings.corpus_dir]
+        with writer_lock(self.settings.data_dir):
+            return ingest(
+                paths,
+                self.backend,
+                self.embedder,
+                self.chunk_params,
+                max_bytes=self.settings.max_file_bytes,
+                rebuild=rebuild,
+                progress=progress,
+            )
+
+    def is_empty(self) -> bool:
+        live = self.backend.live()
+        return live is None or live.count() == 0
+
+    def ensure_ingested(self, notify: Callable[[str], None], progress=None):
+        """Ingest the corpus folder when the store is empty (first use); else do nothing."""
+        if not self.is_empty():
+            return None
+        corpus = self.settings.corpus_dir
+        notify(f"The store in {self.settings.data_dir} is empty: ingesting the articles in {corpus} (first use).")
+        report = self.ingest([corpus], progress=progress)
+        notify(
+            f"Ingested {len(report.added)} articles ({report.chunks_written} chunks)."
+            + (f" {len(report.failed)} files failed; run `clinic-assistant ingest` to see why." if report.failed else "")
+        )
+        return report
+
+    def stats(self) -> dict[str, Any]:
+        live = self.backend.live()
+        base: dict[str, Any] = {"store": self.backend.location, "data_dir": str(self.settings.data_dir)}
+        if live is None:
+            return {**base, "articles": 0, "chunks": 0, "model": None, "last_ingest": None}
+        manifest = live.manifest()
+        return {
+            **base,
+            "articles": len(live.articles()),
+            "chunks": live.count(),
+            "model": manifest.get("embedding_model"),
+            "embedding_dim": manifest.get("embedding_dim"),
+            "chunk_tokens": manifest.get("chunk_tokens"),
+            "chunk_overlap_tokens": manifest.get("chunk_overlap_tokens"),
+            "chromadb_version": manifest.get("chromadb_version"),
+            "generation": live.name,
+            "created_at": manifest.get("created_at"),
+            "last_ingest": manifest.get("last_ingest"),
+            "revision": manifest.get("revision"),
+        }

@@ -1,0 +1,315 @@
+"""The vector store: chunk collections in Chroma, behind small protocols.
+
+A store keeps *generations*: each full build is its own collection, and a tiny
+pointer collection names the live one. Incremental ingest edits the live
+generation; ``--rebuild`` fills a new one and swaps the pointer only when it is
+complete, so a crash midway leaves the old store answering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.records import Chunk, Passage
+
+#: Manifest keys that must match the embedder for a store to be usable at all.
+MODEL_KEYS = ("embedding_model", "embedding_dim")
+#: Manifest keys that must match the chunking settings for an incremental ingest.
+CHUNK_KEYS = ("chunk_tokens", "chunk_overlap_tokens", "chunker_version")
+_SETTING_FOR = {
+    "embedding_model": "CLINIC_EMBEDDING_MODEL_ID / CLINIC_EMBEDDING_MODEL_PATH",
+    "embedding_dim": "CLINIC_EMBEDDING_MODEL_PATH",
+    "chunk_tokens": "CLINIC_CHUNK_TOKENS",
+    "chunk_overlap_tokens": "CLINIC_CHUNK_OVERLAP_TOKENS",
+    "chunker_version": "(a new release changed how articles are cut)",
+}
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says what to do."""
+
+
+class StoreMismatchError(StoreError):
+    """The store was built with a different model, chunking or Chroma version."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the store remembers about an ingested article."""
+
+    source: str
+    content_hash: str
+    title: str
+    url: str | None
+    chunks: int
+
+
+class ChunkStore(Protocol):
+    """One generation of chunks with their embeddings."""
+
+    name: str
+
+    def manifest(self) -> dict[str, Any]: ...
+    def update_manifest(self, values: dict[str, Any]) -> None: ...
+    def count(self) -> int: ...
+    def articles(self) -> dict[str, StoredArticle]: ...
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, chunk_count: int | None = None) -> None: ...
+    def delete_source(self, source: str) -> None: ...
+    def query(self, embedding: np.ndarray, n: int) -> list[Passage]: ...
+    def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]: ...
+    def copy_source_to(self, source: str, other: "ChunkStore") -> bool: ...
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+    def add_raw(self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict]) -> None: ...
+
+
+class StoreBackend(Protocol):
+    """Where generations live, and which one is live."""
+
+    location: str
+
+    def live(self) -> ChunkStore | None: ...
+    def new_generation(self, manifest: dict[str, Any]) -> ChunkStore: ...
+    def promote(self, store: ChunkStore) -> None: ...
+    def discard(self, store: ChunkStore) -> None: ...
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def chromadb_version() -> str:
+    import chromadb
+
+    return chromadb.__version__
+
+
+def check_manifest(manifest: dict[str, Any], expected: dict[str, Any], keys: Sequence[str]) -> None:
+    """Raise StoreMismatchError naming the setting when a recorded value differs."""
+    for key in keys:
+        if key in expected and key in manifest and manifest[key] != expected[key]:
+            raise StoreMismatchError(
+                f"this store was built with {key}={manifest[key]!r} but the current settings give "
+                f"{expected[key]!r} ({_SETTING_FOR.get(key, key)}). Rebuild it with "
+                "`clinic-assistant ingest --rebuild`, or point CLINIC_DATA_DIR at a store built "
+                "with these settings."
+            )
+    built, installed = manifest.get("chromadb_version"), expected.get("chromadb_version")
+    if built and installed and _minor(built) != _minor(installed):
+        raise StoreMismatchError(
+            f"this store was written by chromadb {built} but chromadb {installed} is installed. "
+            "Rebuild it with `clinic-assistant ingest --rebuild`, or install chromadb "
+            f"{_minor(built)}.*."
+        )
+
+
+def _minor(version: str) -> str:
+    return ".".join(str(version).split(".")[:2])
+
+
+# --------------------------------------------------------------------------- Chroma
+
+_BATCH = 1000
+
+
+def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
+    return {
+        "source": chunk.source,
+        "position": chunk.position,
+        "title": chunk.title,
+        "url": chunk.url or "",
+        "section": chunk.section,
+        "anchor": chunk.anchor or "",
+        "article_hash": chunk.article_hash,
+        "tokens": chunk.tokens,
+        "chunk_count": chunk_count,
+        "ingested_at": ingested_at,
+    }
+
+
+def passage_from(chunk_id: str, text: str, meta: dict[str, Any], similarity: float | None = None) -> Passage:
+    """Rebuild a Passage from what Chroma returns."""
+    return Passage(
+        chunk_id=chunk_id,
+        source=meta.get("source", ""),
+        title=meta.get("title", ""),
+        url=meta.get("url") or None,
+        section=meta.get("section", ""),
+        anchor=meta.get("anchor") or None,
+        text=text,
+        similarity=similarity,
+    )
+
+
+class ChromaChunkStore:
+    """A generation stored as one Chroma collection (cosine space)."""
+
+    def __init__(self, collection):
+        self._col = collection
+        self.name = collection.name
+
+    def manifest(self) -> dict[str, Any]:
+        return dict(self._col.metadata or {})
+
+    def update_manifest(self, values: dict[str, Any]) -> None:
+        merged = {**self.manifest(), **values}
+        self._col.modify(metadata=merged)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def articles(self) -> dict[str, StoredArticle]:
+        got = self._col.get(where={"position": 0}, include=["metadatas"])
+        out = {}
+        for meta in got["metadatas"] or []:
+            out[meta["source"]] = StoredArticle(
+                source=meta["source"],
+                content_hash=meta.get("article_hash", ""),
+                title=meta.get("title", ""),
+                url=meta.get("url") or None,
+                chunks=int(meta.get("chunk_count", 0)),
+            )
+        return out
+
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, chunk_count: int | None = None) -> None:
+        if len(chunks) != len(embeddings):
+            raise ValueError("one embedding per chunk")
+        stamp = now_iso()
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.source] = counts.get(c.source, 0) + 1
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                embeddings=np.asarray(embeddings[start : start + _BATCH], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[_meta(c, chunk_count or counts[c.source], stamp) for c in part],
+            )
+
+    def delete_source(self, source: str) -> None:
+        self._col.delete(where={"source": source})
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings for the given chunk ids."""
+        if not ids:
+            return {}
+        got = self._col.get(ids=list(ids), include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    def copy_source_to(self, source: str, other: ChunkStore) -> bool:
+        """Copy one article's chunks, vectors included, into another store."""
+        got = self._col.get(where={"source": source}, include=["documents", "metadatas", "embeddings"])
+        if not got["ids"]:
+            return False
+        other.add_raw(list(got["ids"]), got["embeddings"], list(got["documents"]), list(got["metadatas"]))
+        return True
+
+    def add_raw(self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict]) -> None:
+        self._col.upsert(
+            ids=ids, embeddings=np.asarray(embeddings, dtype=np.float32), documents=documents, metadatas=metadatas
+        )
+
+    def query(self, embedding: np.ndarray, n: int) -> list[Passage]:
+        total = self._col.count()
+        if total == 0:
+            return []
+        got = self._col.query(
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=min(n, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            passage_from(cid, doc, meta, similarity=1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
+    def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            got = self._col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return
+            yield from zip(ids, got["documents"], got["metadatas"])
+            offset += len(ids)
+
+
+class ChromaBackend:
+    """Generations in one Chroma client: embedded (a folder) or a server."""
+
+    def __init__(self, client, base_name: str, location: str):
+        self._client = client
+        self.base_name = base_name
+        self.location = location
+
+    # The pointer collection holds no vectors, only {"live": <collection name>}.
+    @property
+    def _pointer_name(self) -> str:
+        return f"{self.base_name}-live"
+
+    def _pointer(self):
+        return self._client.get_or_create_collection(
+            self._pointer_name, embedding_function=None, metadata={"live": ""}
+        )
+
+    def live(self) -> ChromaChunkStore | None:
+        name = (self._pointer().metadata or {}).get("live")
+        if not name:
+            return None
+        try:
+            return ChromaChunkStore(self._client.get_collection(name, embedding_function=None))
+        except Exception as exc:  # chromadb raises NotFoundError/ValueError by version
+            raise StoreError(
+                f"the live collection {name!r} is missing from {self.location}; "
+                "run `clinic-assistant ingest --rebuild`"
+            ) from exc
+
+    def new_generation(self, manifest: dict[str, Any]) -> ChromaChunkStore:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        name = f"{self.base_name}-{stamp}-{uuid.uuid4().hex[:6]}"
+        collection = self._client.create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={**manifest, "created_at": now_iso()},
+        )
+        return ChromaChunkStore(collection)
+
+    def promote(self, store: ChunkStore) -> None:
+        """Make ``store`` the live generation, then drop every other generation."""
+        self._pointer().modify(metadata={"live": store.name})
+        prefix = f"{self.base_name}-"
+        for name in self._collection_names():
+            if name.startswith(prefix) and name not in (store.name, self._pointer_name):
+                self._client.delete_collection(name)
+
+    def discard(self, store: ChunkStore) -> None:
+        self._client.delete_collection(store.name)
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+
+def embedded_backend(data_dir: Path, base_name: str) -> ChromaBackend:
+    """Chroma running inside this process, persisted under ``data_dir/chroma``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path = Path(data_dir) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store folder {path} ({exc.strerror}); set CLINIC_DATA_DIR") from exc
+    client = chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+    return ChromaBackend(client, base_name, location=str(path))

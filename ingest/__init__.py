@@ -1,0 +1,1 @@
+"""Ingest: load clinic articles, clean and chunk them, and index them in the vector store."""

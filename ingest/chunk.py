@@ -1,0 +1,171 @@
+"""Heading-aware chunking sized in the embedding model's word pieces (pure functions).
+
+Each section of an article is cut into chunks of whole sentences (or list items)
+that fit ``max_tokens`` including the heading line that is embedded with them.
+Consecutive chunks of a section share up to ``overlap_tokens`` of sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.records import Article, Chunk, Section
+
+TokenCounter = Callable[[str], int]
+
+#: Bump when chunk boundaries change, so stores built the old way are rebuilt.
+CHUNKER_VERSION = "2"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """How articles are cut; recorded in the store so mismatches are caught."""
+
+    max_tokens: int = 200
+    overlap_tokens: int = 32
+    version: str = CHUNKER_VERSION
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "chunk_tokens": self.max_tokens,
+            "chunk_overlap_tokens": self.overlap_tokens,
+            "chunker_version": self.version,
+        }
+
+
+def text_units(text: str) -> list[str]:
+    """Split section text into sentences and list items, in order."""
+    units: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        if any(_LIST_ITEM.match(ln) for ln in lines):
+            # A list: each item is a unit; continuation lines join their item.
+            item: list[str] = []
+            for ln in lines:
+                if _LIST_ITEM.match(ln) and item:
+                    units.append(" ".join(item))
+                    item = []
+                item.append(ln)
+            if item:
+                units.append(" ".join(item))
+            continue
+        paragraph = " ".join(lines)
+        units.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
+    return units
+
+
+def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:
+    """Cut a unit that alone exceeds the budget into word windows that fit."""
+    words = unit.split()
+    pieces: list[str] = []
+    start = 0
+    while start < len(words):
+        lo, hi = start + 1, len(words)
+        # largest end such that words[start:end] fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(" ".join(words[start:mid])) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(" ".join(words[start:lo]))
+        start = lo
+    return pieces
+
+
+def chunk_section(
+    heading: str, text: str, count: TokenCounter, params: ChunkParams
+) -> list[tuple[str, int]]:
+    """Pack one section's units into (text, tokens) chunks under the budget."""
+    budget = params.max_tokens - count(heading) - 1
+    if budget < 16:
+        budget = 16  # absurdly long heading: still make progress
+    units: list[tuple[str, int]] = []
+    for unit in text_units(text):
+        n = count(unit)
+        if n <= budget:
+            units.append((unit, n))
+        else:
+            units.extend((p, count(p)) for p in _split_long(unit, budget, count))
+
+    chunks: list[list[tuple[str, int]]] = []
+    current: list[tuple[str, int]] = []
+    used = 0
+    for unit, n in units:
+        if current and used + n + 1 > budget:
+            chunks.append(current)
+            # carry the last sentences forward as overlap
+            carry: list[tuple[str, int]] = []
+            carried = 0
+            for prev in reversed(current):
+                if carried + prev[1] > params.overlap_tokens or carried + prev[1] + n + 1 > budget:
+                    break
+                carry.insert(0, prev)
+                carried += prev[1] + 1
+            current, used = carry, carried
+        current.append((unit, n))
+        used += n + 1
+    if current:
+        chunks.append(current)
+    out = []
+    for group in chunks:
+        body = _join([u for u, _ in group])
+        out.append((body, count(f"{heading}\n{body}")))
+    return out
+
+
+def _join(units: list[str]) -> str:
+    """Sentences run on with spaces; list items keep a line each."""
+    out = units[0] if units else ""
+    for prev, unit in zip(units, units[1:]):
+        sep = "\n" if _LIST_ITEM.match(unit) or _LIST_ITEM.match(prev) else " "
+        out += sep + unit
+    return out
+
+
+def chunk_id(source: str, position: int, embed_text: str) -> str:
+    """Deterministic id: source hash, position and text hash."""
+    src = hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+    txt = hashlib.sha1(embed_text.encode("utf-8")).hexdigest()[:16]
+    return f"{src}-{position:05d}-{txt}"
+
+
+def chunk_article(article: Article, count: TokenCounter, params: ChunkParams) -> list[Chunk]:
+    """All chunks of an article, numbered in reading order."""
+    chunks: list[Chunk] = []
+    for section in article.sections:
+        chunks.extend(_section_chunks(article, section, count, params, start=len(chunks)))
+    return chunks
+
+
+def _section_chunks(
+    article: Article, section: Section, count: TokenCounter, params: ChunkParams, start: int
+) -> list[Chunk]:
+    heading = section.label
+    out = []
+    for offset, (text, tokens) in enumerate(chunk_section(heading, section.text, count, params)):
+        position = start + offset
+        embed_text = f"{heading}\n{text}"
+        out.append(
+            Chunk(
+                id=chunk_id(article.source, position, embed_text),
+                source=article.source,
+                position=position,
+                title=article.title,
+                url=article.url,
+                section=heading,
+                anchor=section.anchor,
+                text=text,
+                tokens=tokens,
+                article_hash=article.content_hash,
+            )
+        )
+    return out

@@ -1,0 +1,255 @@
+"""Incremental indexing of articles into the store, with one writer at a time.
+
+Unchanged files (same content hash) are skipped without loading the model,
+changed ones replaced, removed ones deleted. ``rebuild=True`` builds a new
+generation and makes it live only when it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import filelock
+
+from assistant.embeddings import Embedder
+from assistant.records import Article, Chunk
+from assistant.store import (
+    CHUNK_KEYS,
+    MODEL_KEYS,
+    ChunkStore,
+    StoreBackend,
+    check_manifest,
+    chromadb_version,
+    now_iso,
+)
+from ingest.chunk import ChunkParams, chunk_article
+from ingest.load import LoadError, Skipped, content_hash, discover, load_article, read_bytes, source_id
+
+#: Chunks embedded and written per step (bounds memory and lost work on a crash).
+WRITE_BATCH = 512
+
+
+class IngestLockedError(RuntimeError):
+    """Another process is writing to the same store."""
+
+
+class Progress(Protocol):
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+ProgressFactory = Callable[[int, str], Progress]
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    carried_over: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    rebuilt: bool = False
+
+    @property
+    def failed(self) -> list[Skipped]:
+        return [s for s in self.skipped if s.failed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "skipped": [{"path": s.path, "reason": s.reason, "failed": s.failed} for s in self.skipped],
+            "carried_over": self.carried_over,
+            "chunks_written": self.chunks_written,
+            "rebuilt": self.rebuilt,
+        }
+
+
+@contextmanager
+def writer_lock(data_dir: Path, command: str = "ingest"):
+    """Hold the store's single-writer lock, or say who holds it."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(data_dir / "ingest.lock"), timeout=0, is_singleton=False)
+    info_path = data_dir / "ingest.lock.json"
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        holder = _read_holder(info_path)
+        raise IngestLockedError(
+            f"another ingest is already writing to {data_dir}{holder}. "
+            "Only one writer at a time keeps the store consistent: wait for it to finish, then try again."
+        ) from None
+    try:
+        info_path.write_text(json.dumps({"pid": os.getpid(), "started": now_iso(), "command": command}))
+        yield
+    finally:
+        try:
+            info_path.unlink()
+        except OSError:
+            pass
+        lock.release()
+
+
+def _read_holder(info_path: Path) -> str:
+    try:
+        info = json.loads(info_path.read_text())
+        return f" (pid {info.get('pid')}, started {info.get('started')})"
+    except (OSError, ValueError):
+        return ""
+
+
+def store_manifest(embedder: Embedder, params: ChunkParams) -> dict[str, Any]:
+    """What a store records about how it was built."""
+    return {
+        "embedding_model": embedder.model_id,
+        "embedding_dim": embedder.dimension,
+        **params.as_metadata(),
+        "chromadb_version": chromadb_version(),
+    }
+
+
+def _under(source: str, roots: Sequence[str]) -> bool:
+    return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def ingest(
+    paths: Iterable[Path],
+    backend: StoreBackend,
+    embedder: Embedder,
+    params: ChunkParams,
+    max_bytes: int,
+    rebuild: bool = False,
+    progress: ProgressFactory | None = None,
+) -> IngestReport:
+    """Bring the store in step with the given files and folders."""
+    paths = [Path(p) for p in paths]
+    report = IngestReport(rebuilt=rebuild)
+    files, skipped = discover(paths)
+    report.skipped.extend(skipped)
+    expected = store_manifest(embedder, params)
+
+    live = backend.live()
+    fresh = rebuild or live is None
+    if fresh:
+        target = backend.new_generation(expected)
+        stored = {}
+    else:
+        check_manifest(live.manifest(), expected, (*MODEL_KEYS, *CHUNK_KEYS))
+        target = live
+        stored = live.articles()
+
+    try:
+        pending: list[tuple[Article, list[Chunk], bool]] = []
+        failed_sources: list[str] = []
+        for path in files:
+            source = source_id(path)
+            try:
+                data = read_bytes(path, max_bytes)
+                digest = content_hash(data)
+                if source in stored and stored[source].content_hash == digest:
+                    report.unchanged.append(source)
+                    continue
+                article = load_article(path, data)
+            except LoadError as exc:
+                report.skipped.append(Skipped(str(path), str(exc)))
+                failed_sources.append(source)
+                continue
+            chunks = chunk_article(article, embedder.count_tokens, params)
+            pending.append((article, chunks, source in stored))
+
+        _write(target, pending, embedder, progress, report)
+
+        if fresh and live is not None:
+            report.carried_over = _carry_over(live, target, failed_sources, expected)
+        if not fresh:
+            roots = [source_id(p) for p in paths]
+            for source in sorted(stored):
+                if _under(source, roots) and not os.path.lexists(source):
+                    target.delete_source(source)
+                    report.deleted.append(source)
+
+        revision = int(target.manifest().get("revision", 0)) + 1
+        target.update_manifest({"last_ingest": now_iso(), "revision": revision})
+        if fresh:
+            backend.promote(target)
+    except BaseException:
+        if fresh:
+            backend.discard(target)
+        raise
+    return report
+
+
+def _write(
+    target: ChunkStore,
+    pending: list[tuple[Article, list[Chunk], bool]],
+    embedder: Embedder,
+    progress: ProgressFactory | None,
+    report: IngestReport,
+) -> None:
+    total = sum(len(chunks) for _, chunks, _ in pending)
+    bar = progress(total, "Embedding") if (progress and total) else _NoProgress()
+    try:
+        batch: list[tuple[Article, list[Chunk], bool]] = []
+        size = 0
+        for item in pending:
+            batch.append(item)
+            size += len(item[1])
+            if size >= WRITE_BATCH:
+                _write_batch(target, batch, embedder, bar, report)
+                batch, size = [], 0
+        if batch:
+            _write_batch(target, batch, embedder, bar, report)
+    finally:
+        bar.close()
+
+
+def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: IngestReport) -> None:
+    chunks = [c for _, cs, _ in batch for c in cs]
+    vectors = embedder.embed_documents([c.embed_text for c in chunks], progress=bar.update)
+    # Old chunks go first: a crash between the two steps leaves the article absent
+    # (and re-added by the next run), never half old and half new.
+    for article, _, is_update in batch:
+        if is_update:
+            target.delete_source(article.source)
+    target.add(chunks, vectors)
+    report.chunks_written += len(chunks)
+    for article, _, is_update in batch:
+        (report.updated if is_update else report.added).append(article.source)
+
+
+def _carry_over(old: ChunkStore, new: ChunkStore, sources: list[str], expected: dict[str, Any]) -> list[str]:
+    """Copy the last good version of articles that failed to load into a rebuilt store."""
+    try:
+        check_manifest(old.manifest(), expected, MODEL_KEYS)
+    except Exception:
+        return []  # different model: old vectors are not comparable
+    carried = []
+    for source in sources:
+        if old.copy_source_to(source, new):
+            carried.append(source)
+    return carried

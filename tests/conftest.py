@@ -1,0 +1,168 @@
+"""Shared fixtures: a deterministic fake embedder, article writers and store backends."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class FakeEmbedder:
+    """Hashed bag of word stems: deterministic, fast, and similar texts get similar vectors.
+
+    ``fail_after`` makes it raise after embedding that many texts, to test crashes.
+    """
+
+    def __init__(self, dimension: int = 128, model_id: str = "fake/bag-of-words", fail_after: int | None = None):
+        self.dimension = dimension
+        self.model_id = model_id
+        self.fail_after = fail_after
+        self.embedded = 0
+        self.calls = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dimension, dtype=np.float32)
+        for word in re.findall(r"[a-z0-9]+", text.lower()):
+            stem = word[:5]
+            h = int(hashlib.md5(stem.encode()).hexdigest(), 16)
+            vec[h % self.dimension] += 1.0 if (h >> 64) % 2 else -1.0
+        norm = np.linalg.norm(vec)
+        return vec / norm if norm else vec
+
+    def embed_documents(self, texts, progress=None):
+        self.calls += 1
+        out = []
+        for text in texts:
+            if self.fail_after is not None and self.embedded >= self.fail_after:
+                raise RuntimeError("simulated crash while embedding")
+            out.append(self._vector(text))
+            self.embedded += 1
+        if progress:
+            progress(len(texts))
+        return np.array(out, dtype=np.float32).reshape(len(texts), self.dimension)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def article_md(title: str, slug: str, sections: dict[str, str], intro: str = "") -> str:
+    """A small Markdown article with front matter, in the corpus format."""
+    body = "\n\n".join(f"## {h}\n\n{textwrap.dedent(t).strip()}" for h, t in sections.items())
+    return (
+        f'---\ntitle: "{title}"\nurl: https://clinic.example/articles/{slug}\n'
+        f"published: 2024-01-01\nreviewed: 2026-01-01\nauthor: Test Author\n"
+        f"region: test\ntags: [test]\nsummary: A test article.\n---\n\n{intro}\n\n{body}\n"
+    )
+
+
+SAMPLE_ARTICLES = {
+    "heel.md": article_md(
+        "Heel pain",
+        "heel",
+        {
+            "What it is": "Plantar heel pain hurts under the heel. The first steps in the morning are often the worst.",
+            "What helps": "Calf stretches and supportive shoes help heel pain. Heel raises build strength.",
+        },
+    ),
+    "knee.md": article_md(
+        "Kneecap pain",
+        "knee",
+        {
+            "What it is": "Kneecap pain is felt at the front of the knee. Stairs and squats often hurt.",
+            "Exercises": "Step-ups and wall sits strengthen the thigh muscles around the kneecap.",
+        },
+    ),
+    "neck.md": article_md(
+        "Neck pain",
+        "neck",
+        {
+            "What it is": "Neck pain and stiffness are common. Long hours at a desk make the neck ache.",
+            "When to see a physio": "See a physio if neck pain lasts more than six weeks.",
+        },
+    ),
+}
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A temporary folder holding three small articles."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in SAMPLE_ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus_dir, _env_file=None)
+
+
+@pytest.fixture
+def backend(tmp_path: Path):
+    """A real embedded Chroma backend in a temporary folder."""
+    from assistant.store import embedded_backend
+
+    return embedded_backend(tmp_path / "store", "test-articles")
+
+
+@pytest.fixture
+def services(settings, backend, fake_embedder):
+    from assistant.services import Services
+
+    return Services(settings, backend=backend, embedder=fake_embedder)
+
+
+def make_pdf(pages: list[str], title: str | None = None) -> bytes:
+    """A minimal valid PDF with one line of Helvetica text per page."""
+    objects: list[bytes] = []
+    n_pages = len(pages)
+    font_id = 3 + 2 * n_pages
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n_pages))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
+    for i, text in enumerate(pages):
+        page_id, content_id = 3 + 2 * i, 4 + 2 * i
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
+        )
+        safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        stream = f"BT /F1 11 Tf 50 700 Td ({safe}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    info_id = None
+    if title:
+        objects.append(f"<< /Title ({title}) >>".encode())
+        info_id = len(objects)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R" + (f" /Info {info_id} 0 R" if info_id else "") + " >>"
+    out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
