@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.embeddings import Embedder
-from assistant.fusion import fuse_passages, group_by_article
+from assistant.fusion import merge_candidates, rank_articles
 from assistant.lexical import LexicalIndex
 from assistant.records import SearchResult
 from assistant.store import MODEL_KEYS, ChunkStore, StoreBackend, check_manifest
@@ -28,14 +28,14 @@ class Retriever:
         k: int = 5,
         candidates: int = 60,
         min_relevance: float = 0.3,
-        weights: tuple[float, float] = (1.0, 1.0),
+        dense_weight: float = 0.7,
     ):
         self.backend = backend
         self.embedder = embedder
         self.k = k
         self.candidates = candidates
         self.min_relevance = min_relevance
-        self.weights = weights
+        self.dense_weight = dense_weight
         self._lexical: LexicalIndex | None = None
         self._key: tuple[str, object] | None = None
         self._lock = threading.Lock()
@@ -66,7 +66,7 @@ class Retriever:
         vector = self.embedder.embed_query(query)
         dense = store.query(vector, self.candidates)
         keyword = lexical.search(query, self.candidates) if lexical is not None else []
-        passages = fuse_passages(dense, keyword, self.weights)
+        passages = merge_candidates(dense, keyword)
         missing = [p.chunk_id for p in passages if p.similarity is None]
         if missing:
             vectors = store.vectors(missing)
@@ -77,5 +77,5 @@ class Retriever:
                 for p in passages
             ]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
-        hits = group_by_article(passages, k, self.min_relevance)
+        hits = rank_articles(passages, k, self.min_relevance, self.dense_weight)
         return SearchResult(query=query, hits=tuple(hits), best_relevance=best)

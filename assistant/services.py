@@ -43,6 +43,7 @@ class Services:
             k=s.search_k,
             candidates=s.search_candidates,
             min_relevance=s.min_relevance,
+            dense_weight=s.dense_weight,
         )
 
     @property

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     search_candidates: int = Field(
         default=60, ge=5, le=1000, description="Chunks fetched from each retriever before fusion."
     )
+    dense_weight: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="Share of vector similarity in the fused score; the rest is BM25."
+    )
     min_relevance: float = Field(
         default=0.27,
         ge=-1.0,
