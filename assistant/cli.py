@@ -1,4 +1,4 @@
-"""The `clinic-assistant` command: ingest, search and stats."""
+"""The `clinic-assistant` command: ingest, search, ask and stats."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", type=Path, help="read one query per line from FILE ('-' for stdin)")
     p.add_argument("--k", type=int, default=None, help="articles per query (CLINIC_SEARCH_K)")
     p.add_argument("--json", action="store_true", help="one JSON line per query, in input order")
+
+    p = sub.add_parser("ask", parents=[common], help="answer questions from the articles, with citations")
+    p.add_argument("questions", nargs="*", metavar="QUESTION")
+    p.add_argument("--file", type=Path, help="read one question per line from FILE ('-' for stdin)")
+    p.add_argument("--json", action="store_true", help="one JSON line per question, in input order")
 
     p = sub.add_parser("stats", parents=[common], help="what the store holds")
     p.add_argument("--json", action="store_true")
@@ -79,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ingest(services, args)
         if args.command == "search":
             return _search(services, args)
+        if args.command == "ask":
+            return _ask(services, args)
         if args.command == "stats":
             return _stats(services, args)
     except (StoreError, IngestLockedError, SettingsError) as exc:
@@ -136,8 +143,8 @@ def _print_report(report, location: str) -> None:
 # --------------------------------------------------------------------------- search
 
 
-def _read_queries(args) -> list[str]:
-    queries = list(args.queries)
+def _read_queries(args, positional: str = "queries") -> list[str]:
+    queries = list(getattr(args, positional))
     if args.file is not None:
         try:
             text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
@@ -181,6 +188,39 @@ def _print_result(result) -> None:
             print(f"     {hit.url}")
         excerpt = textwrap.shorten(hit.passage.text, width=240, placeholder=" ...")
         print(textwrap.indent(textwrap.fill(excerpt, width=88), "     | "))
+    print()
+
+
+# --------------------------------------------------------------------------- ask
+
+
+def _ask(services, args) -> int:
+    questions = _read_queries(args, "questions")
+    if not questions:
+        return _fail("give at least one QUESTION or --file FILE")
+    services.ensure_ingested(notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
+    assistant = services.assistant
+    for question in questions:
+        answer = assistant.ask(question)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    return EXIT_OK
+
+
+def _print_answer(answer) -> None:
+    print(f"Q: {answer.question}\n")
+    for paragraph in answer.answer.split("\n\n"):
+        print(textwrap.fill(paragraph, width=88))
+        print()
+    if answer.citations:
+        print("Sources:")
+        for c in answer.citations:
+            part = c.section.split(" > ")[-1]
+            print(f"  [{c.n}] {c.title}" + (f" > {part}" if part != c.title else ""))
+            if c.url:
+                print(f"      {c.url}")
     print()
 
 

@@ -129,3 +129,62 @@ def with_anchor(url: str | None, anchor: str | None) -> str | None:
     if not anchor:
         return url
     return f"{url.split('#', 1)[0]}#{anchor}"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source used in an answer: an article section."""
+
+    n: int
+    title: str
+    url: str | None
+    section: str
+    source: str
+    passage: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "source": self.source,
+            "passage": self.passage,
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message in a conversation."""
+
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says to one question, and why."""
+
+    question: str
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    grounded: bool = False
+    triage: str = "routine"
+    policy: tuple[str, ...] = ()
+    answerer: str = "extractive"
+    fallback: bool = False
+    latency_ms: float = 0.0
+    search_query: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "grounded": self.grounded,
+            "triage": self.triage,
+            "policy": list(self.policy),
+            "answerer": self.answerer,
+            "fallback": self.fallback,
+            "latency_ms": round(self.latency_ms, 1),
+        }

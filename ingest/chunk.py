@@ -17,9 +17,9 @@ from assistant.records import Article, Chunk, Section
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
@@ -39,27 +39,49 @@ class ChunkParams:
         }
 
 
-def text_units(text: str) -> list[str]:
-    """Split section text into sentences and list items, in order."""
-    units: list[str] = []
+def text_pieces(text: str) -> list[tuple[str, str]]:
+    """Sentences (list items count as their own) with the separator that goes before each.
+
+    The separator is "\n\n" for a new paragraph, "\n" for a new list item and " "
+    inside a paragraph or item, so chunks keep the article's line structure.
+    """
+    pieces: list[tuple[str, str]] = []
     for block in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines:
             continue
+        groups: list[list[str]] = [[]]
         if any(_LIST_ITEM.match(ln) for ln in lines):
-            # A list: each item is a unit; continuation lines join their item.
-            item: list[str] = []
-            for ln in lines:
-                if _LIST_ITEM.match(ln) and item:
-                    units.append(" ".join(item))
-                    item = []
-                item.append(ln)
-            if item:
-                units.append(" ".join(item))
-            continue
-        paragraph = " ".join(lines)
-        units.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
-    return units
+            for ln in lines:  # each item, with its continuation lines
+                if _LIST_ITEM.match(ln) and groups[-1]:
+                    groups.append([])
+                groups[-1].append(ln)
+        else:
+            groups = [lines]
+        for g_index, group in enumerate(groups):
+            for s_index, sentence in enumerate(_sentences(" ".join(group))):
+                if s_index:
+                    sep = " "
+                elif g_index:
+                    sep = "\n"
+                else:
+                    sep = "\n\n"
+                pieces.append((sep, sentence))
+    return pieces
+
+
+def text_units(text: str) -> list[str]:
+    """Split section text into sentences and list items, in order."""
+    return [sentence for _, sentence in text_pieces(text)]
+
+
+def _sentences(paragraph: str) -> list[str]:
+    out, start = [], 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        out.append(paragraph[start : match.end()].strip())
+        start = match.end()
+    out.append(paragraph[start:].strip())
+    return [s for s in out if s]
 
 
 def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:
@@ -88,13 +110,13 @@ def chunk_section(
     budget = params.max_tokens - count(heading) - 1
     if budget < 16:
         budget = 16  # absurdly long heading: still make progress
-    units: list[tuple[str, int]] = []
-    for unit in text_units(text):
+    units: list[tuple[str, int]] = []  # (separator + sentence, tokens)
+    for sep, unit in text_pieces(text):
         n = count(unit)
         if n <= budget:
-            units.append((unit, n))
+            units.append((sep + unit, n))
         else:
-            units.extend((p, count(p)) for p in _split_long(unit, budget, count))
+            units.extend(((sep if i == 0 else " ") + p, count(p)) for i, p in enumerate(_split_long(unit, budget, count)))
 
     chunks: list[list[tuple[str, int]]] = []
     current: list[tuple[str, int]] = []
@@ -123,12 +145,8 @@ def chunk_section(
 
 
 def _join(units: list[str]) -> str:
-    """Sentences run on with spaces; list items keep a line each."""
-    out = units[0] if units else ""
-    for prev, unit in zip(units, units[1:]):
-        sep = "\n" if _LIST_ITEM.match(unit) or _LIST_ITEM.match(prev) else " "
-        out += sep + unit
-    return out
+    """Units carry their leading separator; a chunk starts without one."""
+    return "".join(units).strip()
 
 
 def chunk_id(source: str, position: int, embed_text: str) -> str:

@@ -166,3 +166,66 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R" + (f" /Info {info_id} 0 R" if info_id else "") + " >>"
     out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def scripted_chat_model(responses: list[str | Exception]):
+    """A LangChain chat model that replies from a script and records what it was sent."""
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+    class ScriptedChatModel(BaseChatModel):
+        script: list
+        calls: list = []
+
+        @property
+        def _llm_type(self) -> str:
+            return "scripted"
+
+        def _next(self, messages):
+            self.calls.append(list(messages))
+            reply = self.script.pop(0) if self.script else "I have nothing more to say."
+            if isinstance(reply, Exception):
+                raise reply
+            return reply
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(self._next(messages)))])
+
+        def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+            text = self._next(messages)
+            for i, word in enumerate(text.split(" ")):
+                yield ChatGenerationChunk(message=AIMessageChunk(content=word if i == 0 else " " + word))
+
+    return ScriptedChatModel(script=list(responses), calls=[])
+
+
+PIRIFORMIS_ARTICLES = {
+    "glutes.md": article_md(
+        "Glutes and back pain",
+        "glutes",
+        {
+            "Why does my piriformis hurt?": (
+                "The piriformis is a small muscle deep in the buttock. When the glutes are weak, the piriformis "
+                "works overtime to steady the pelvis. A piriformis that is overworked for weeks can become sore. "
+                "It can also irritate the sciatic nerve."
+            ),
+            "Exercises to try": (
+                "Glute bridges strengthen the glutes and take load off the piriformis. "
+                "Clamshells build the side of the hip and help the piriformis settle. "
+                "Repeat ten times on each side."
+            ),
+        },
+    ),
+    "knee.md": SAMPLE_ARTICLES["knee.md"],
+    "heel.md": SAMPLE_ARTICLES["heel.md"],
+}
+
+
+@pytest.fixture
+def clinic_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    for name, text in PIRIFORMIS_ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

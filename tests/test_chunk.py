@@ -99,7 +99,13 @@ def test_ids_are_deterministic_and_follow_text():
 def test_list_items_keep_their_own_lines():
     text = "Try these:\n\n- glute bridge\n- clamshell\n- sit to stand"
     chunks = chunk_article(make_article([Section(("Knee pain",), None, text)]), count, ChunkParams())
-    assert chunks[0].text == "Try these:\n- glute bridge\n- clamshell\n- sit to stand"
+    assert chunks[0].text == "Try these:\n\n- glute bridge\n- clamshell\n- sit to stand"
+    text = "Wear loose clothing:\n- **Shorts.** Bring a pair.\n- Vest top.\n\nWe have a changing room."
+    chunk = chunk_article(make_article([Section(("Knee pain",), None, text)]), count, ChunkParams())[0]
+    assert chunk.text == "Wear loose clothing:\n- **Shorts.** Bring a pair.\n- Vest top.\n\nWe have a changing room."
+    assert text_units(chunk.text) == [
+        "Wear loose clothing:", "- **Shorts.**", "Bring a pair.", "- Vest top.", "We have a changing room."
+    ]
 
 
 def test_chunk_link_carries_section_anchor():
