@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from assistant import prompts
 from assistant.extractive import Pick, extract
+from assistant.policy import strip_instructions
+from assistant.privacy import redact
 from assistant.records import Citation, Passage, SearchHit, Turn
 
 _CITE = re.compile(r"\s?\[(\d{1,2})\]")
@@ -39,8 +41,14 @@ class AnswerCheckError(ValueError):
 
 
 def citation_for(n: int, passage: Passage) -> Citation:
+    """A numbered citation; sentences that try to instruct the assistant are left out."""
     return Citation(
-        n=n, title=passage.title, url=passage.link, section=passage.section, source=passage.source, passage=passage.text
+        n=n,
+        title=passage.title,
+        url=passage.link,
+        section=passage.section,
+        source=passage.source,
+        passage=strip_instructions(passage.text),
     )
 
 
@@ -166,10 +174,10 @@ class LLMAnswerer:
             if delta:
                 parts.append(delta)
                 yield delta
-        yield check_citations("".join(parts), sources)
+        yield check_citations(redact("".join(parts)), sources)
 
     def draft(self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()) -> Draft:
         sources = numbered_sources(hits, self.max_sources)
         reply = self.chat_model.invoke(self.messages(question, sources, history))
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        return check_citations(text, sources)
+        return check_citations(redact(text), sources)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.policy import looks_like_injection
 from assistant.records import Passage, SearchHit
 from ingest.chunk import text_units
 
@@ -65,7 +66,7 @@ def standalone(sentence: str) -> str | None:
         return None  # fragments, list stubs, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
-    if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s):
+    if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
         return None
     return s
 

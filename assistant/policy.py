@@ -77,3 +77,11 @@ def check(message: str) -> tuple[str, ...]:
 def looks_like_injection(text: str) -> bool:
     """True for text that tries to instruct the assistant (used on article sentences too)."""
     return bool(_INJECTION.search(normalise(text)))
+
+
+def strip_instructions(text: str) -> str:
+    """Article text without sentences that try to instruct the assistant."""
+    from ingest.chunk import text_pieces
+
+    kept = [sep + sentence for sep, sentence in text_pieces(text) if not looks_like_injection(sentence)]
+    return "".join(kept).strip()

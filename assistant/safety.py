@@ -60,7 +60,8 @@ def screen(message: str, settings: Settings) -> Screening:
         reply = prompts.TOO_LONG.format(length=len(cleaned), limit=s.max_question_chars)
         return Screening(question, verdict, flags, reply="\n\n".join([*prefix, reply]))
     if policy.INJECTION in flags:
-        return Screening(question, verdict, flags, reply="\n\n".join([*prefix, prompts.INJECTION_REPLY]))
+        extra = [prompts.MEDICATION_REPLY] if policy.MEDICATION in flags else []
+        return Screening(question, verdict, flags, reply="\n\n".join([*prefix, prompts.INJECTION_REPLY, *extra]))
     if policy.OFF_TOPIC in flags:
         return Screening(question, verdict, flags, reply="\n\n".join([*prefix, prompts.OFF_TOPIC_REPLY]))
     if policy.MEDICATION in flags:

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ingest.clean import normalise_text
+
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 _SEVERITY = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
 
@@ -49,9 +51,8 @@ _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|\bbut\b|\bhowever\b|\balthough\b|\bthough
 
 def normalise(message: str) -> str:
     """Lower case, plain apostrophes and spaces, common misspellings fixed."""
-    text = unicodedata.normalize("NFKC", message).lower()
+    text = unicodedata.normalize("NFKC", normalise_text(message)).lower()
     text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
     for pattern, replacement in _TYPO_RES:
         text = pattern.sub(replacement, text)
     text = re.sub(r"(\w)'s\b", r"\1", text)  # "sciatica's", "mum's", "back's": possessive or "is", dropped

@@ -229,3 +229,17 @@ def clinic_dir(tmp_path: Path) -> Path:
     for name, text in PIRIFORMIS_ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the triage metrics that tests/test_safety.py measured."""
+    metrics = ROOT / "test-artifacts" / "triage-metrics.json"
+    if metrics.exists():
+        import json
+
+        m = json.loads(metrics.read_text())
+        terminalreporter.write_line(
+            f"triage: {m['messages']} messages, emergency recall {m['emergency_recall']:.1%}, "
+            f"false escalation on routine {m['false_escalations']}/{m['routine_messages']} "
+            f"({m['false_escalation_rate']:.1%})"
+        )

@@ -104,3 +104,13 @@ def test_ask_file_gives_one_json_line_per_question_in_order(data_dir, tmp_path, 
         "heel pain",
     ]
     assert [line["grounded"] for line in lines] == [True, False, True]
+
+
+def test_emergency_question_from_the_command_line(data_dir, capsys):
+    question = "my back hurts and I can't feel it when I wipe"
+    assert main(["--data-dir", str(data_dir), "ask", question]) == 0
+    out = capsys.readouterr().out
+    assert "call 999" in out and "A&E" in out and "Sources:" not in out and "[1]" not in out
+    assert main(["--data-dir", str(data_dir), "ask", question, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["triage"] == "emergency" and data["citations"] == [] and data["grounded"] is False
