@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", type=Path, help="read one question per line from FILE ('-' for stdin)")
     p.add_argument("--json", action="store_true", help="one JSON line per question, in input order")
 
+    p = sub.add_parser("serve", parents=[common], help="run the web app (visitor chat, widget, staff console, API)")
+    p.add_argument("--host", default=None, help="address to listen on (CLINIC_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (CLINIC_PORT)")
+
     p = sub.add_parser("stats", parents=[common], help="what the store holds")
     p.add_argument("--json", action="store_true")
     return parser
@@ -69,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings(data_dir=getattr(args, "data_dir", None))
+        settings = load_settings(
+            data_dir=getattr(args, "data_dir", None), host=getattr(args, "host", None), port=getattr(args, "port", None)
+        )
     except (ValidationError, SettingsError) as exc:
         _err(_settings_message(exc))
         return EXIT_ERROR
@@ -88,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(services, args)
         if args.command == "stats":
             return _stats(services, args)
+        if args.command == "serve":
+            from assistant.web.app import serve
+
+            serve(settings)
+            return EXIT_OK
     except (StoreError, IngestLockedError, SettingsError) as exc:
         _err(str(exc))
         return EXIT_ERROR

@@ -7,6 +7,7 @@ working directory. The README's settings table lists them all.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import platformdirs
@@ -115,6 +116,31 @@ class Settings(BaseSettings):
         default="Samaritans on 116 123 (free, day or night)", description="Crisis line for suicidal thoughts."
     )
     max_question_chars: int = Field(default=2000, ge=100, le=20000, description="Longer messages are refused.")
+
+    # --- web app -----------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port the web app listens on.")
+    staff_username: str | None = Field(default=None, description="Reception console login; unset turns it off.")
+    staff_password: SecretStr | None = Field(default=None, description="Reception console password.")
+    embed_origins: str = Field(
+        default="", description="Sites allowed to embed the widget, space or comma separated (https://clinic.example)."
+    )
+    retention_days: int = Field(default=90, ge=1, le=3650, description="Days conversations are kept.")
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        return [o.rstrip("/") for o in self.embed_origins.replace(",", " ").split() if o.strip()]
+
+    @property
+    def staff_enabled(self) -> bool:
+        return bool(self.staff_username and self.staff_password and self.staff_password.get_secret_value())
+
+    @model_validator(mode="after")
+    def _origins_are_urls(self) -> "Settings":
+        for origin in self.embed_origin_list:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::\d+)?", origin):
+                raise SettingsError(f"CLINIC_EMBED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
+        return self
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> "Settings":

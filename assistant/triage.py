@@ -225,7 +225,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:lost|losing|lose|dropped|dropping|shed) (?:\w+ ){0,3}?(?:weight|kilos?|kg|stone|lbs|pounds)",
         r"weight (?:\w+ ){0,2}?(?:dropp\w*|falling|fallen|gone down|loss|coming off)",
         r"clothes (?:are |keep )?(?:hanging|falling) off me|clothes (?:are|feel) (?:\w+ )?(?:loose|baggy)",
-    ), unless=re.compile(r"trying to|diet\w*|on purpose|want to lose|need to lose|should lose|slimming|calorie|lose weight to|losing weight to|help (?:me )?lose|would losing|will losing|does losing"),
+    ), unless=re.compile(r"weight loss (?:drugs?|pills?|jabs?|injections?|products?|surgery|programme|plan)|trying to|diet\w*|on purpose|want to lose|need to lose|should lose|slimming|calorie|lose weight to|losing weight to|help (?:me )?lose|would losing|will losing|does losing"),
         note="unexplained weight loss"),
     Rule("cancer_history", URGENT, _p(
         rf"(?:\bi\b|i've|i have|\bhad\b|i was|history of|treated for|survivor|had treatment for|in remission from|clear of|all clear from)\W+{_W}{{0,4}}?(?:{_CANCER})",

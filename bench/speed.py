@@ -17,11 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from medquad import convert, sample_queries  # noqa: E402
 
+# VmHWM (peak resident memory of this address space) starts afresh at exec, unlike ru_maxrss,
+# which a child inherits from the large benchmark process that forked it.
 _CLI = (
-    "import sys, resource\n"
+    "import sys\n"
     "from assistant.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "hwm = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+    "print('MAXRSS_KB', hwm, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 

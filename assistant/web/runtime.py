@@ -1,0 +1,77 @@
+"""What the web app shares between requests: the assistant and the conversation log."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+from assistant.conversations import ConversationLog
+from assistant.records import Answer
+from assistant.services import Services
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class WebRuntime:
+    """Services plus the SQLite log; the store is ingested on first start."""
+
+    def __init__(self, settings: Settings, services: Services | None = None):
+        self.settings = settings
+        self.services = services or Services(settings)
+        self._log: ConversationLog | None = None
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def log(self) -> ConversationLog:
+        if self._log is None:
+            self._log = ConversationLog(self.settings.data_dir / "conversations.sqlite3", self.settings.retention_days)
+        return self._log
+
+    def start(self) -> None:
+        """Ingest the bundled corpus if the store is empty, and warm the model."""
+        with self._lock:
+            if self._ready.is_set():
+                return
+            self.services.ensure_ingested(notify=lambda m: log.warning("%s", m))
+            self.services.retriever.search("warm up")
+            self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def ask(self, question: str, history: Iterable | None = None, channel: str = "web", session: str | None = None) -> tuple[Answer, int]:
+        """Answer and store; returns the Answer and its message id."""
+        answer = self.services.assistant.ask(question, history)
+        return answer, self.log.record(answer, channel=channel, session=session)
+
+    def ask_stream(
+        self, question: str, history: Iterable | None = None, channel: str = "web", session: str | None = None
+    ) -> Iterator[str | tuple[Answer, int]]:
+        """Text deltas, then (Answer, message id) once it is stored."""
+        for item in self.services.assistant.ask_stream(question, history):
+            if isinstance(item, Answer):
+                yield item, self.log.record(item, channel=channel, session=session)
+            else:
+                yield item
+
+    def health(self) -> dict:
+        live = self.services.backend.live()
+        articles = len(live.articles()) if live is not None else 0
+        embedder = self.services.embedder
+        return {
+            "status": "ok" if (self.ready and articles) else "starting",
+            "store": self.services.backend.location,
+            "articles": articles,
+            "model": embedder.model_id,
+            "model_loaded": bool(getattr(embedder, "loaded", True)),
+        }
+
+
+def with_id(answer: Answer, message_id: int) -> dict:
+    """The Answer JSON plus the id clients send back with feedback."""
+    return {**replace(answer).to_json(), "id": message_id}

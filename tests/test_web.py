@@ -1,0 +1,157 @@
+"""The web app's API, storage and widget script, without a browser (fake embedder, real Chroma)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import FakeEmbedder
+from fastapi.testclient import TestClient
+
+from assistant.conversations import ConversationLog
+from assistant.records import Answer, Citation
+from assistant.services import Services
+from assistant.settings import Settings
+from assistant.web.app import create_app
+from assistant.web.format import answer_markdown, banner_html, escape_markdown
+from assistant.web.runtime import WebRuntime
+from assistant.web.widget import WIDGET_JS
+
+
+@pytest.fixture
+def client(tmp_path, clinic_dir, backend):
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=clinic_dir,
+        min_relevance=0.12,
+        embed_origins="https://clinic.example",
+        _env_file=None,
+    )
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    runtime = WebRuntime(settings, services)
+    with TestClient(create_app(settings, runtime)) as c:  # the lifespan ingests the corpus
+        c.runtime = runtime
+        yield c
+
+
+def test_health_reports_store_model_and_articles(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["articles"] == 3 and health["model"] == "fake/bag-of-words"
+
+
+def test_ask_returns_the_answer_json_with_an_id(client):
+    data = client.post("/api/ask", json={"question": "why does my piriformis hurt?"}).json()
+    assert data["grounded"] and data["citations"] and data["triage"] == "routine"
+    assert isinstance(data["id"], int)
+    follow = client.post(
+        "/api/ask",
+        json={"question": "what exercises help with that?", "history": [{"role": "user", "content": "why does my piriformis hurt?"}]},
+    ).json()
+    assert any("Exercises" in c["section"] for c in follow["citations"])
+
+
+def test_ask_stream_sends_deltas_then_the_answer(client):
+    with client.stream("POST", "/api/ask/stream", json={"question": "why does my piriformis hurt?"}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+    events = [block for block in body.split("\n\n") if block.strip()]
+    assert events[0].startswith("event: delta") and events[-1].startswith("event: answer")
+    final = json.loads(events[-1].split("data: ", 1)[1])
+    deltas = "".join(json.loads(e.split("data: ", 1)[1])["text"] for e in events[:-1])
+    assert deltas == final["answer"]
+
+
+def test_emergency_over_the_api_is_stored_as_an_escalation(client):
+    data = client.post("/api/ask", json={"question": "crushing chest pain going down my left arm"}).json()
+    assert data["triage"] == "emergency" and "999" in data["answer"]
+    assert client.runtime.log.escalations()[0]["triage"] == "emergency"
+
+
+def test_search_and_feedback(client):
+    found = client.get("/api/search", params={"q": "heel pain", "k": 2}).json()
+    assert found["results"][0]["title"] == "Heel pain" and len(found["results"]) <= 2
+    answer = client.post("/api/ask", json={"question": "why does my piriformis hurt?"}).json()
+    assert client.post("/api/feedback", json={"id": answer["id"], "value": -1}).json() == {"ok": True}
+    assert client.post("/api/feedback", json={"id": 999999, "value": 1}).status_code == 404
+    assert client.post("/api/feedback", json={"id": answer["id"], "value": 5}).status_code == 422
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
+
+
+def test_openapi_documents_the_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/ask/stream", "/api/search", "/api/feedback", "/healthz"} <= set(paths)
+
+
+def test_headers_widget_script_and_staff_off(client):
+    assert client.get("/widget/").headers["content-security-policy"] == "frame-ancestors 'self' https://clinic.example"
+    assert client.get("/").headers["content-security-policy"] == "frame-ancestors 'self'"
+    script = client.get("/widget.js")
+    assert script.headers["content-type"].startswith("application/javascript")
+    assert "clinic-assistant-button" in script.text and "/widget/" in script.text
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/"
+    config = client.get("/staff/config").json()
+    assert "The reception console is off" in json.dumps(config)
+
+
+def test_widget_script_only_takes_safe_options():
+    assert '/^#[0-9a-fA-F]{3,8}$/.test(data.color || "")' in WIDGET_JS
+    assert 'data.position === "left" ? "left" : "right"' in WIDGET_JS
+    assert "encodeURIComponent(data.greeting" in WIDGET_JS and "innerHTML" not in WIDGET_JS
+
+
+def test_embed_origins_are_validated():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="CLINIC_EMBED_ORIGINS"):
+        Settings(embed_origins="javascript:alert(1)", _env_file=None)
+
+
+# --------------------------------------------------------------------------- chat formatting
+
+
+def test_chat_markdown_escapes_everything_but_our_citation_links():
+    answer = Answer(
+        question="q",
+        answer="Use [this](javascript:alert(1)) <img src=x onerror=alert(1)> **bold** [1].",
+        citations=(Citation(1, "Glutes", "https://clinic.example/a#why", "Glutes > Why", "/a.md", "p"),),
+        grounded=True,
+    )
+    md = answer_markdown(answer)
+    assert "[\\[1\\]](https://clinic.example/a#why)" in md
+    assert "\\[this\\]\\(javascript:alert\\(1\\)\\)" in md
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in md and "\\*\\*bold\\*\\*" in md
+    assert "1. [Glutes — Why](https://clinic.example/a#why)" in md
+    assert escape_markdown("<b>hi</b>") == "&lt;b&gt;hi&lt;/b&gt;"
+
+
+def test_banners_follow_the_triage_level():
+    s = Settings(_env_file=None, emergency_number="112")
+    assert banner_html(Answer("q", "a", triage="routine"), s) == ""
+    emergency = banner_html(Answer("q", "a", triage="emergency"), s)
+    assert 'href="tel:112"' in emergency and "Call 112" in emergency and 'role="alert"' in emergency
+    assert "NHS 111" in banner_html(Answer("q", "a", triage="urgent"), s)
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def test_log_redacts_purges_and_groups_gaps(tmp_path):
+    log = ConversationLog(tmp_path / "c.sqlite3", retention_days=30)
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
+    log.record(Answer("ancient question about horses", "x"), when=old)
+    a = log.record(Answer("do you treat horses? mail jo@example.com", "I couldn't find that", grounded=False))
+    log.record(Answer("physio for horses with back pain", "I couldn't find that", grounded=False))
+    b = log.record(Answer("what should I wear", "Wear shorts [1].", grounded=True))
+    log.record(Answer("my chest is tight", "Call 999", triage="emergency"))
+    log.feedback(b, -1)
+    assert all("ancient" not in r["question"] for r in log.recent())  # purged on write
+    assert "jo@example.com" not in json.dumps(log.recent())
+    gaps = log.gaps()
+    horses = next(g for g in gaps if g.topic == "hors")
+    assert horses.count == 2
+    assert any("what should I wear" in g.examples for g in gaps)
+    assert [e["triage"] for e in log.escalations()] == ["emergency"]
+    with pytest.raises(KeyError):
+        log.feedback(12345, 1)
+    assert a > 0
