@@ -178,13 +178,17 @@ def _search(services, args) -> int:
         return _fail("--k must be at least 1")
     services.ensure_ingested(notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
     retriever = services.retriever
-    for query in queries:
-        result = retriever.search(query, k=args.k)
-        if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        else:
-            _print_result(result)
+    _emit((retriever.search(q, k=args.k) for q in queries), args.json, _print_result)
     return EXIT_OK
+
+
+def _emit(records, as_json: bool, show) -> None:
+    """One JSON line per record (flushed as each is ready), or the human layout."""
+    for record in records:
+        if as_json:
+            print(json.dumps(record.to_json(), ensure_ascii=False), flush=True)
+        else:
+            show(record)
 
 
 def _print_result(result) -> None:
@@ -211,12 +215,7 @@ def _ask(services, args) -> int:
         return _fail("give at least one QUESTION or --file FILE")
     services.ensure_ingested(notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
     assistant = services.assistant
-    for question in questions:
-        answer = assistant.ask(question)
-        if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
-        else:
-            _print_answer(answer)
+    _emit((assistant.ask(q) for q in questions), args.json, _print_answer)
     return EXIT_OK
 
 

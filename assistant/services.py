@@ -24,9 +24,9 @@ class Services:
 
     @cached_property
     def backend(self):
-        from assistant.store import embedded_backend
+        from assistant.store import backend_from_settings
 
-        return embedded_backend(self.settings.data_dir, self.settings.collection)
+        return backend_from_settings(self.settings)
 
     @cached_property
     def embedder(self):

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=64, ge=1, le=1024)
 
+    # --- Chroma server (optional; default is Chroma embedded in data_dir) ----
+    chroma_host: str | None = Field(default=None, description="Chroma server host; unset means embedded Chroma.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
+    chroma_ssl: bool = Field(default=False, description="Use HTTPS to reach the Chroma server.")
+    chroma_token: SecretStr | None = Field(default=None, description="Token sent as 'Authorization: Bearer'.")
+
     # --- chunking ----------------------------------------------------------
     chunk_tokens: int = Field(
         default=200,
@@ -126,6 +132,13 @@ class Settings(BaseSettings):
         default="", description="Sites allowed to embed the widget, space or comma separated (https://clinic.example)."
     )
     retention_days: int = Field(default=90, ge=1, le=3650, description="Days conversations are kept.")
+    concurrency: int = Field(default=4, ge=1, le=256, description="Answers computed at once; more wait in a queue.")
+    queue_size: int = Field(default=64, ge=0, le=10_000, description="Requests that may wait; beyond it: busy (503).")
+    rate_per_minute: int = Field(default=30, ge=1, le=100_000, description="Requests a minute per client (429 past it).")
+    rate_burst: int = Field(default=10, ge=1, le=100_000, description="Requests a client may send at once.")
+    trust_forwarded_for: bool = Field(
+        default=False, description="Behind a reverse proxy: take the client address from X-Forwarded-For."
+    )
 
     @property
     def embed_origin_list(self) -> list[str]:

@@ -313,3 +313,29 @@ def embedded_backend(data_dir: Path, base_name: str) -> ChromaBackend:
         path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     )
     return ChromaBackend(client, base_name, location=str(path))
+
+
+def http_backend(host: str, port: int, base_name: str, ssl: bool = False, token: str | None = None) -> ChromaBackend:
+    """A Chroma server (`chroma run`) shared by several app replicas."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    location = f"{'https' if ssl else 'http'}://{host}:{port}"
+    try:
+        client = chromadb.HttpClient(
+            host=host, port=port, ssl=ssl, headers=headers, settings=ChromaSettings(anonymized_telemetry=False)
+        )
+    except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
+        raise StoreError(
+            f"cannot reach the Chroma server at {location} ({exc}); check CLINIC_CHROMA_HOST and CLINIC_CHROMA_PORT"
+        ) from exc
+    return ChromaBackend(client, base_name, location=location)
+
+
+def backend_from_settings(settings) -> ChromaBackend:
+    """Embedded Chroma in the data dir, or the Chroma server the settings name."""
+    if settings.chroma_host:
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        return http_backend(settings.chroma_host, settings.chroma_port, settings.collection, settings.chroma_ssl, token)
+    return embedded_backend(settings.data_dir, settings.collection)

@@ -73,13 +73,20 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
     seen_files: set[tuple[int, int]] = set()
     seen_dirs: set[tuple[int, int]] = set()
 
-    def add_file(path: Path, explicit: bool) -> None:
+    def identity(path: Path) -> tuple[tuple[int, int], os.stat_result] | None:
+        """(device, inode) and stat of a path, or None after naming why it cannot be read."""
         try:
             info = path.stat()
         except OSError as exc:
             skipped.append(Skipped(str(path), _stat_reason(path, exc)))
+            return None
+        return (info.st_dev, info.st_ino), info
+
+    def add_file(path: Path, explicit: bool) -> None:
+        found_id = identity(path)
+        if found_id is None:
             return
-        key = (info.st_dev, info.st_ino)
+        key, info = found_id
         if key in seen_files:
             return
         if not stat.S_ISREG(info.st_mode):
@@ -99,12 +106,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
         found.append(path)
 
     def walk(folder: Path) -> None:
-        try:
-            info = folder.stat()
-        except OSError as exc:
-            skipped.append(Skipped(str(folder), _stat_reason(folder, exc)))
+        found_id = identity(folder)
+        if found_id is None:
             return
-        key = (info.st_dev, info.st_ino)
+        key = found_id[0]
         if key in seen_dirs:
             skipped.append(Skipped(str(folder), "symlink loop: this folder was already read"))
             return

@@ -56,3 +56,25 @@ def llama_server(gguf: Path, log: Path, n_ctx: int = 4096) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def chroma_server(path: Path, log: Path) -> Iterator[tuple[str, int]]:
+    """`chroma run` on loopback with its data in ``path``; yields (host, port)."""
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["chroma", "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60, log=log)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -158,6 +158,12 @@ def test_the_page_works_on_a_small_phone(app, browser):
     context.close()
 
 
+def test_a_starter_question_can_be_tapped(app, page):
+    open_chat(page, app[0] + "/")
+    page.get_by_text("What helps heel pain in the morning?").click()
+    page.locator("#chat a[href*='/articles/plantar-heel-pain']").first.wait_for(timeout=ANSWER_TIMEOUT)
+
+
 def test_keyboard_only(app, page):
     open_chat(page, app[0] + "/")
     page.locator("#question textarea").focus()

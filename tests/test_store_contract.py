@@ -16,13 +16,27 @@ EMB = FakeEmbedder(dimension=16)
 MANIFEST = {"embedding_model": "fake", "embedding_dim": 16, "chunk_tokens": 60, "revision": 0}
 
 
-@pytest.fixture(params=["embedded"])
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory):
+    """One real `chroma run` server on loopback for the module."""
+    from servers import chroma_server
+
+    folder = tmp_path_factory.mktemp("chroma-server")
+    with chroma_server(folder / "data", folder / "server.log") as address:
+        yield address
+
+
+@pytest.fixture(params=["embedded", "server"])
 def any_backend(request, tmp_path):
     if request.param == "embedded":
         from assistant.store import embedded_backend
 
         return embedded_backend(tmp_path / "contract", "contract-test")
-    raise AssertionError(request.param)
+    from assistant.store import http_backend
+
+    host, port = request.getfixturevalue("chroma")
+    # a fresh base name per test keeps tests apart on the shared server
+    return http_backend(host, port, f"contract-{tmp_path.name[-40:].strip('_-') or 'x'}")
 
 
 def chunk(source: str, position: int, text: str) -> Chunk:

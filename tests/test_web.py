@@ -155,3 +155,74 @@ def test_log_redacts_purges_and_groups_gaps(tmp_path):
     with pytest.raises(KeyError):
         log.feedback(12345, 1)
     assert a > 0
+
+
+# --------------------------------------------------------------------------- limits and ops
+
+
+def make_client(tmp_path, clinic_dir, backend, **overrides):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=clinic_dir, min_relevance=0.12, _env_file=None, **overrides)
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    return TestClient(create_app(settings, WebRuntime(settings, services))), services
+
+
+def test_rate_limit_answers_429_with_a_clear_message(tmp_path, clinic_dir, backend):
+    client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=60, rate_burst=2)
+    with client:
+        codes = [client.post("/api/ask", json={"question": "heel pain"}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        refused = client.post("/api/ask", json={"question": "heel pain"})
+        assert "faster than we can answer" in refused.json()["detail"]
+        assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_forwarded_clients_are_limited_separately_only_when_trusted(tmp_path, clinic_dir, backend):
+    client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=60, rate_burst=1, trust_forwarded_for=True)
+    with client:
+        for ip in ("10.0.0.1", "10.0.0.2"):
+            assert client.get("/api/search", params={"q": "knee"}, headers={"x-forwarded-for": ip}).status_code == 200
+        assert client.get("/api/search", params={"q": "knee"}, headers={"x-forwarded-for": "10.0.0.1"}).status_code == 429
+
+
+def test_a_failing_store_gives_a_friendly_503_and_health_says_so(tmp_path, clinic_dir, backend):
+    client, services = make_client(tmp_path, clinic_dir, backend)
+    with client:
+        assert client.post("/api/ask", json={"question": "heel pain"}).status_code == 200
+
+        def broken(*args, **kwargs):
+            raise ConnectionError("chroma is down")
+
+        services.backend.live = broken
+        response = client.post("/api/ask", json={"question": "heel pain"})
+        assert response.status_code == 503 and "can't reach its articles" in response.json()["detail"]
+        assert "01632 960000" in response.json()["detail"]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["store_reachable"] is False
+        metrics = client.get("/metrics").json()
+        assert metrics["requests"]["/api/ask 200"] == 1 and metrics["requests"]["/api/ask 503"] == 1
+        assert metrics["answers"]["triage_routine"] == 1 and "p95_ms" in metrics["latency"]["/api/ask"]
+
+
+def test_gate_refuses_when_the_queue_is_full():
+    import threading
+
+    from assistant.web.limits import Busy, Gate
+
+    gate = Gate(concurrency=1, queue=1, wait_s=0.2)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with gate.slot():
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    inside.wait(5)
+    with pytest.raises(Busy):  # waits 0.2 s for the one slot, then gives up
+        with gate.slot():
+            pass
+    release.set()
+    t.join()
+    with gate.slot():
+        pass

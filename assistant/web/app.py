@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from assistant.settings import Settings
 from assistant.web import api
+from assistant.web.limits import Metrics
 from assistant.web.runtime import WebRuntime
 from assistant.web.widget import WIDGET_JS, WIDGET_PAGE_JS, frame_ancestors
 
@@ -34,17 +36,25 @@ def create_app(settings: Settings, runtime: WebRuntime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     widget_csp = frame_ancestors(settings.embed_origin_list)
+    metrics = Metrics()
+
+    @app.exception_handler(api.Refused)
+    async def refused(_: Request, exc: api.Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
+        started = time.perf_counter()
         response = await call_next(request)
         path = request.url.path
+        if path.startswith("/api/") or path in ("/healthz", "/metrics"):
+            metrics.request(path, response.status_code, time.perf_counter() - started)
         response.headers["Content-Security-Policy"] = widget_csp if path.startswith("/widget/") else "frame-ancestors 'self'"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         return response
 
-    app.include_router(api.router(runtime))
+    app.include_router(api.router(runtime, metrics))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget_js() -> Response:

@@ -60,15 +60,29 @@ class WebRuntime:
                 yield item
 
     def health(self) -> dict:
-        live = self.services.backend.live()
-        articles = len(live.articles()) if live is not None else 0
+        """Store reachable, model loaded, article count; status "ok" only when all are fine."""
         embedder = self.services.embedder
+        try:
+            live = self.services.backend.live()
+            articles = len(live.articles()) if live is not None else 0
+            reachable = True
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            log.warning("store unreachable: %s", exc)
+            articles, reachable = 0, False
+        loaded = bool(getattr(embedder, "loaded", True))
+        if not reachable:
+            status = "store_unreachable"
+        elif not self.ready:
+            status = "starting"
+        else:
+            status = "ok" if articles else "empty"
         return {
-            "status": "ok" if (self.ready and articles) else "starting",
+            "status": status,
             "store": self.services.backend.location,
+            "store_reachable": reachable,
             "articles": articles,
             "model": embedder.model_id,
-            "model_loaded": bool(getattr(embedder, "loaded", True)),
+            "model_loaded": loaded,
         }
 
 

@@ -132,4 +132,5 @@ def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
                 return gr.update(value=escape_markdown(text), visible=bool(text))
 
             demo.load(greet, None, greeting, api_visibility="private")
+    demo.queue(default_concurrency_limit=s.concurrency, max_size=s.queue_size or None)
     return demo
