@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="load articles into the store")
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files, folders, or a website's sitemap or blog URL (default: corpus/)"
+    )
     p.add_argument("--rebuild", action="store_true", help="build a fresh store and swap it in when complete")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -124,12 +126,19 @@ def _settings_message(exc: Exception) -> str:
 
 
 def _ingest(services, args) -> int:
-    report = services.ingest(args.paths or None, rebuild=args.rebuild, progress=_progress_factory())
-    if args.json:
-        print(json.dumps(report.to_json()))
-    else:
-        _print_report(report, services.backend.location)
-    return EXIT_OK if report.ok else EXIT_FAILED_FILES
+    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    files = [Path(p) for p in args.paths if p not in urls]
+    if urls and args.rebuild:
+        return _fail("--rebuild works on files and folders; ingest a website without it")
+    reports = [services.ingest_site(url, progress=_progress_factory()) for url in urls]
+    if files or not urls:
+        reports.append(services.ingest(files or None, rebuild=args.rebuild, progress=_progress_factory()))
+    for report in reports:
+        if args.json:
+            print(json.dumps(report.to_json()))
+        else:
+            _print_report(report, services.backend.location)
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED_FILES
 
 
 def _print_report(report, location: str) -> None:

@@ -11,7 +11,7 @@ from assistant.embeddings import Embedder
 from assistant.fusion import merge_candidates, rank_articles
 from assistant.lexical import LexicalIndex
 from assistant.records import SearchResult
-from assistant.store import MODEL_KEYS, ChunkStore, StoreBackend, check_manifest
+from assistant.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
 
 
 class Retriever:
@@ -58,7 +58,21 @@ class Retriever:
             return store, self._lexical
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
-        """Top ``k`` articles for ``query``; empty hits mean no good source."""
+        """Top ``k`` articles for ``query``; empty hits mean no good source.
+
+        If the live generation is swapped while a query runs (a rebuild finished), the
+        query is retried once on the new generation.
+        """
+        try:
+            return self._search(query, k)
+        except StoreMismatchError:
+            raise
+        except Exception:  # noqa: BLE001 - e.g. the collection was replaced mid-query
+            with self._lock:
+                self._key = None
+            return self._search(query, k)
+
+    def _search(self, query: str, k: int | None) -> SearchResult:
         k = k or self.k
         store, lexical = self._current()
         if store is None or not query.strip():

@@ -84,6 +84,16 @@ class Services:
                 progress=progress,
             )
 
+    def ingest_site(self, url: str, progress=None):
+        """Ingest a website from a sitemap or blog URL, under the writer lock."""
+        from ingest.index import ingest_site, writer_lock
+        from ingest.web import Crawler
+
+        s = self.settings
+        crawler = Crawler(timeout_s=s.web_timeout_s, max_bytes=s.max_file_bytes, delay_s=s.web_delay_s)
+        with writer_lock(s.data_dir):
+            return ingest_site(url, self.backend, self.embedder, self.chunk_params, crawler, progress=progress)
+
     def is_empty(self) -> bool:
         live = self.backend.live()
         return live is None or live.count() == 0

@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         description="Largest chunk in model word pieces, heading line included.",
     )
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=128)
-    max_file_mb: float = Field(default=5.0, gt=0, description="Larger files are skipped.")
+    max_file_mb: float = Field(default=5.0, gt=0, description="Larger files (and web pages) are skipped.")
+    web_delay_s: float = Field(default=0.5, ge=0, le=60, description="Pause between requests when ingesting a website.")
+    web_timeout_s: float = Field(default=10.0, gt=0, le=300, description="Seconds a web page may take to answer.")
 
     # --- search ------------------------------------------------------------
     search_k: int = Field(default=5, ge=1, le=100, description="Articles returned by search.")

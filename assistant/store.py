@@ -49,6 +49,8 @@ class StoredArticle:
     title: str
     url: str | None
     chunks: int
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class ChunkStore(Protocol):
@@ -60,7 +62,10 @@ class ChunkStore(Protocol):
     def update_manifest(self, values: dict[str, Any]) -> None: ...
     def count(self) -> int: ...
     def articles(self) -> dict[str, StoredArticle]: ...
-    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, chunk_count: int | None = None) -> None: ...
+    def add(
+        self, chunks: Sequence[Chunk], embeddings: np.ndarray, chunk_count: int | None = None,
+        extra: dict[str, dict[str, Any]] | None = None,
+    ) -> None: ...
     def delete_source(self, source: str) -> None: ...
     def query(self, embedding: np.ndarray, n: int) -> list[Passage]: ...
     def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]: ...
@@ -174,10 +179,19 @@ class ChromaChunkStore:
                 title=meta.get("title", ""),
                 url=meta.get("url") or None,
                 chunks=int(meta.get("chunk_count", 0)),
+                etag=meta.get("etag") or None,
+                last_modified=meta.get("last_modified") or None,
             )
         return out
 
-    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, chunk_count: int | None = None) -> None:
+    def add(
+        self,
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        chunk_count: int | None = None,
+        extra: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Upsert chunks; ``extra`` adds metadata per source (e.g. a web page's ETag)."""
         if len(chunks) != len(embeddings):
             raise ValueError("one embedding per chunk")
         stamp = now_iso()
@@ -190,7 +204,10 @@ class ChromaChunkStore:
                 ids=[c.id for c in part],
                 embeddings=np.asarray(embeddings[start : start + _BATCH], dtype=np.float32),
                 documents=[c.text for c in part],
-                metadatas=[_meta(c, chunk_count or counts[c.source], stamp) for c in part],
+                metadatas=[
+                    {**_meta(c, chunk_count or counts[c.source], stamp), **((extra or {}).get(c.source) or {})}
+                    for c in part
+                ],
             )
 
     def delete_source(self, source: str) -> None:

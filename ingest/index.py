@@ -210,6 +210,7 @@ def _write(
     embedder: Embedder,
     progress: ProgressFactory | None,
     report: IngestReport,
+    extra: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     total = sum(len(chunks) for _, chunks, _ in pending)
     bar = progress(total, "Embedding") if (progress and total) else _NoProgress()
@@ -220,15 +221,15 @@ def _write(
             batch.append(item)
             size += len(item[1])
             if size >= WRITE_BATCH:
-                _write_batch(target, batch, embedder, bar, report)
+                _write_batch(target, batch, embedder, bar, report, extra)
                 batch, size = [], 0
         if batch:
-            _write_batch(target, batch, embedder, bar, report)
+            _write_batch(target, batch, embedder, bar, report, extra)
     finally:
         bar.close()
 
 
-def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: IngestReport) -> None:
+def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: IngestReport, extra=None) -> None:
     chunks = [c for _, cs, _ in batch for c in cs]
     vectors = embedder.embed_documents([c.embed_text for c in chunks], progress=bar.update)
     # Old chunks go first: a crash between the two steps leaves the article absent
@@ -236,7 +237,7 @@ def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: Inges
     for article, _, is_update in batch:
         if is_update:
             target.delete_source(article.source)
-    target.add(chunks, vectors)
+    target.add(chunks, vectors, extra=extra)
     report.chunks_written += len(chunks)
     for article, _, is_update in batch:
         (report.updated if is_update else report.added).append(article.source)
@@ -253,3 +254,76 @@ def _carry_over(old: ChunkStore, new: ChunkStore, sources: list[str], expected: 
         if old.copy_source_to(source, new):
             carried.append(source)
     return carried
+
+
+def ingest_site(
+    start_url: str,
+    backend: StoreBackend,
+    embedder: Embedder,
+    params: ChunkParams,
+    crawler,
+    progress: ProgressFactory | None = None,
+) -> IngestReport:
+    """Bring the store in step with a website: a sitemap URL or a blog page and the pages it links to.
+
+    Unchanged pages (HTTP 304, or the same content hash) are not re-embedded; pages of
+    the same site that are no longer listed are deleted; a page that fails keeps its
+    last good version.
+    """
+    from urllib.parse import urlparse
+
+    from ingest.load import load_web_page
+    from ingest.web import FetchError, page_urls
+
+    report = IngestReport()
+    expected = store_manifest(embedder, params)
+    live = backend.live()
+    fresh = live is None
+    target = backend.new_generation(expected) if fresh else live
+    if not fresh:
+        check_manifest(live.manifest(), expected, (*MODEL_KEYS, *CHUNK_KEYS))
+    stored = {} if fresh else target.articles()
+    try:
+        try:
+            urls, skipped = page_urls(crawler, start_url)
+        except FetchError as exc:
+            report.skipped.append(Skipped(start_url, f"cannot read the start page or sitemap: {exc}"))
+            if fresh:
+                backend.discard(target)
+            return report
+        report.skipped += [Skipped(u, reason, failed=False) for u, reason in skipped]
+        pending: list[tuple[Article, list[Chunk], bool]] = []
+        validators: dict[str, dict[str, Any]] = {}
+        for url in urls:
+            old = stored.get(url)
+            try:
+                page = crawler.fetch(url, old.etag if old else None, old.last_modified if old else None)
+            except FetchError as exc:
+                report.skipped.append(Skipped(url, str(exc)))
+                continue
+            if page.status == 304 or (old and content_hash(page.body) == old.content_hash):
+                report.unchanged.append(url)
+                continue
+            try:
+                article = load_web_page(url, page.body)
+            except LoadError as exc:
+                report.skipped.append(Skipped(url, str(exc)))
+                continue
+            validators[url] = {"etag": page.etag or "", "last_modified": page.last_modified or ""}
+            pending.append((article, chunk_article(article, embedder.count_tokens, params), url in stored))
+        _write(target, pending, embedder, progress, report, extra=validators)
+        site = "{0.scheme}://{0.netloc}/".format(urlparse(start_url))
+        listed = set(urls) | {s.path for s in report.skipped}
+        for source in sorted(stored):
+            if source.startswith(site) and source not in listed:
+                target.delete_source(source)
+                report.deleted.append(source)
+        revision = int(target.manifest().get("revision", 0)) + 1
+        target.update_manifest({"last_ingest": now_iso(), "revision": revision})
+        if fresh:
+            backend.promote(target)
+    except BaseException:
+        if fresh:
+            backend.discard(target)
+        raise
+    return report

@@ -340,7 +340,15 @@ def _load_text(path: Path, source: str, digest: str, text: str) -> Article:
 # --------------------------------------------------------------------------- HTML
 
 
-def _load_html(path: Path, source: str, digest: str, data: bytes) -> Article:
+def load_web_page(url: str, data: bytes) -> Article:
+    """A fetched web page as an Article: source is the fetched URL, url the canonical one."""
+    from urllib.parse import urlparse
+
+    stem = Path(urlparse(url).path.rstrip("/")).name or urlparse(url).netloc
+    return _load_html(Path(stem + ".html"), url, content_hash(data), data, fallback_url=url)
+
+
+def _load_html(path: Path, source: str, digest: str, data: bytes, fallback_url: str | None = None) -> Article:
     if b"\x00" in data[:8192]:
         raise LoadError("binary content, not HTML")
     import trafilatura  # heavy; only needed for HTML
@@ -372,7 +380,7 @@ def _load_html(path: Path, source: str, digest: str, data: bytes) -> Article:
             metadata["author"] = meta.author
         if meta.description:
             metadata["summary"] = meta.description
-    return _build(path, source, digest, "html", normalise_text(body), title, url, metadata)
+    return _build(path, source, digest, "html", normalise_text(body), title, url or fallback_url, metadata)
 
 
 # --------------------------------------------------------------------------- PDF

@@ -59,10 +59,10 @@ def llama_server(gguf: Path, log: Path, n_ctx: int = 4096) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chroma_server(path: Path, log: Path) -> Iterator[tuple[str, int]]:
+def chroma_server(path: Path, log: Path, port: int | None = None) -> Iterator[tuple[str, int]]:
     """`chroma run` on loopback with its data in ``path``; yields (host, port)."""
-    port = free_port()
-    with open(log, "w") as out:
+    port = port or free_port()
+    with open(log, "a") as out:
         proc = subprocess.Popen(
             ["chroma", "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
             stdout=out,
@@ -75,6 +75,42 @@ def chroma_server(path: Path, log: Path) -> Iterator[tuple[str, int]]:
         proc.terminate()
         try:
             proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def app_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`python ui.py` with the given CLINIC_* environment; yields its base URL once healthy."""
+    import json
+    import os
+
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **env, "CLINIC_PORT": str(port)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(root / "ui.py")], env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app exited: {log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
+                    if json.loads(r.read())["status"] == "ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(log.read_text()[-3000:])
+            time.sleep(1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
