@@ -61,7 +61,8 @@ def post(base: str, question: str, client: str, timeout: float) -> tuple[int, fl
     return status, (time.perf_counter() - started) * 1000
 
 
-def level(base: str, visitors: int, per_visitor: int, deadline: float) -> dict:
+def level(base: str, visitors: int, per_visitor: int, deadline: float, net: int = 0) -> dict:
+    """One run with ``visitors`` concurrent visitors; ``net`` keeps their addresses apart between runs."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -70,7 +71,7 @@ def level(base: str, visitors: int, per_visitor: int, deadline: float) -> dict:
         for i in range(per_visitor):
             if time.monotonic() > deadline:
                 return
-            status, ms = post(base, QUESTIONS[(n * 7 + i) % len(QUESTIONS)], f"10.9.{n // 250}.{n % 250 + 1}", 60)
+            status, ms = post(base, QUESTIONS[(n * 7 + i) % len(QUESTIONS)], f"10.{net}.{n // 250}.{n % 250 + 1}", 60)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 if status == 200:
@@ -110,8 +111,8 @@ def main() -> None:
         post(base, "warm up", "10.255.0.1", 60)
         print("| concurrent visitors | requests | errors | throughput | p50 | p95 | p99 |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
-        for n in args.levels:
-            r = level(base, n, args.requests, time.monotonic() + args.max_seconds)
+        for i, n in enumerate(args.levels, start=1):
+            r = level(base, n, args.requests, time.monotonic() + args.max_seconds, net=i)
             print(
                 f"| {r['visitors']} | {r['requests']} | {r['errors']} {r['statuses'] if r['errors'] else ''} | "
                 f"{r['throughput']:.1f} req/s | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['p99']:.0f} ms |",
