@@ -19,20 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-QUESTIONS = [
-    "why does my piriformis hurt?",
-    "my heel hurts first thing in the morning",
-    "what should I wear to my appointment?",
-    "is it safe to exercise with knee arthritis?",
-    "how long does a sprained ankle take to get better",
-    "my neck is stiff from working on my laptop",
-    "pain on the outside of my knee when running",
-    "do I need a referral from my GP?",
-    "sore elbow from gripping tools",
-    "pelvic pain in pregnancy",
-    "How do I replace the clutch on my car?",
-    "pulled my hamstring sprinting",
-]
+QUESTIONS = (HERE / "data" / "questions.txt").read_text(encoding="utf-8").splitlines()
 
 
 def percentile(values: list[float], p: float) -> float:

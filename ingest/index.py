@@ -193,15 +193,20 @@ def ingest(
                     target.delete_source(source)
                     report.deleted.append(source)
 
-        revision = int(target.manifest().get("revision", 0)) + 1
-        target.update_manifest({"last_ingest": now_iso(), "revision": revision})
-        if fresh:
-            backend.promote(target)
+        _commit(backend, target, fresh)
     except BaseException:
         if fresh:
             backend.discard(target)
         raise
     return report
+
+
+def _commit(backend: StoreBackend, target: ChunkStore, fresh: bool) -> None:
+    """Stamp the store with this ingest; a fresh generation becomes live only now."""
+    revision = int(target.manifest().get("revision", 0)) + 1
+    target.update_manifest({"last_ingest": now_iso(), "revision": revision})
+    if fresh:
+        backend.promote(target)
 
 
 def _write(
@@ -318,10 +323,7 @@ def ingest_site(
             if source.startswith(site) and source not in listed:
                 target.delete_source(source)
                 report.deleted.append(source)
-        revision = int(target.manifest().get("revision", 0)) + 1
-        target.update_manifest({"last_ingest": now_iso(), "revision": revision})
-        if fresh:
-            backend.promote(target)
+        _commit(backend, target, fresh)
     except BaseException:
         if fresh:
             backend.discard(target)

@@ -18,6 +18,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen, grace: float = 30) -> None:
+    """Terminate a server, killing it if it does not exit within ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -50,12 +60,7 @@ def llama_server(gguf: Path, log: Path, n_ctx: int = 4096) -> Iterator[str]:
         wait_for(f"http://127.0.0.1:{port}/v1/models", proc, timeout=180, log=log)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -72,12 +77,7 @@ def chroma_server(path: Path, log: Path, port: int | None = None) -> Iterator[tu
         wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60, log=log)
         yield "127.0.0.1", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -108,9 +108,4 @@ def app_server(env: dict[str, str], log: Path) -> Iterator[str]:
             time.sleep(1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
