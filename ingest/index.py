@@ -133,6 +133,23 @@ def store_manifest(embedder: Embedder, params: ChunkParams) -> dict[str, Any]:
     }
 
 
+def _open_target(backend: StoreBackend, expected: dict[str, Any], rebuild: bool):
+    """(live, target, stored articles, fresh): a new generation when rebuilding or empty, else the live one."""
+    live = backend.live()
+    if rebuild or live is None:
+        return live, backend.new_generation(expected), {}, True
+    check_manifest(live.manifest(), expected, (*MODEL_KEYS, *CHUNK_KEYS))
+    return live, live, live.articles(), False
+
+
+def _delete_gone(target: ChunkStore, stored, report: "IngestReport", gone: Callable[[str], bool]) -> None:
+    """Delete stored articles for which ``gone(source)`` holds, recording each."""
+    for source in sorted(stored):
+        if gone(source):
+            target.delete_source(source)
+            report.deleted.append(source)
+
+
 def _under(source: str, roots: Sequence[str]) -> bool:
     return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
@@ -153,15 +170,7 @@ def ingest(
     report.skipped.extend(skipped)
     expected = store_manifest(embedder, params)
 
-    live = backend.live()
-    fresh = rebuild or live is None
-    if fresh:
-        target = backend.new_generation(expected)
-        stored = {}
-    else:
-        check_manifest(live.manifest(), expected, (*MODEL_KEYS, *CHUNK_KEYS))
-        target = live
-        stored = live.articles()
+    live, target, stored, fresh = _open_target(backend, expected, rebuild)
 
     try:
         pending: list[tuple[Article, list[Chunk], bool]] = []
@@ -186,12 +195,8 @@ def ingest(
 
         if fresh and live is not None:
             report.carried_over = _carry_over(live, target, failed_sources, expected)
-        if not fresh:
-            roots = [source_id(p) for p in paths]
-            for source in sorted(stored):
-                if _under(source, roots) and not os.path.lexists(source):
-                    target.delete_source(source)
-                    report.deleted.append(source)
+        roots = [source_id(p) for p in paths]
+        _delete_gone(target, stored, report, lambda src: _under(src, roots) and not os.path.lexists(src))
 
         _commit(backend, target, fresh)
     except BaseException:
@@ -282,12 +287,7 @@ def ingest_site(
 
     report = IngestReport()
     expected = store_manifest(embedder, params)
-    live = backend.live()
-    fresh = live is None
-    target = backend.new_generation(expected) if fresh else live
-    if not fresh:
-        check_manifest(live.manifest(), expected, (*MODEL_KEYS, *CHUNK_KEYS))
-    stored = {} if fresh else target.articles()
+    _, target, stored, fresh = _open_target(backend, expected, rebuild=False)
     try:
         try:
             urls, skipped = page_urls(crawler, start_url)
@@ -319,10 +319,7 @@ def ingest_site(
         _write(target, pending, embedder, progress, report, extra=validators)
         site = "{0.scheme}://{0.netloc}/".format(urlparse(start_url))
         listed = set(urls) | {s.path for s in report.skipped}
-        for source in sorted(stored):
-            if source.startswith(site) and source not in listed:
-                target.delete_source(source)
-                report.deleted.append(source)
+        _delete_gone(target, stored, report, lambda src: src.startswith(site) and src not in listed)
         _commit(backend, target, fresh)
     except BaseException:
         if fresh:

@@ -11,7 +11,6 @@ from assistant import prompts
 from assistant.answer import AnswerCheckError, check_citations
 from assistant.extractive import standalone
 from assistant.followup import condense, is_follow_up
-from assistant.pipeline import Assistant
 from assistant.records import Answer, Citation, Turn
 from assistant.services import Services
 from assistant.settings import Settings

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-from conftest import FakeEmbedder
 
 from ingest.chunk import ChunkParams
 from ingest.index import ingest_site
