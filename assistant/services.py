@@ -70,19 +70,24 @@ class Services:
 
     def ingest(self, paths: Sequence[Path] | None = None, rebuild: bool = False, progress=None):
         """Ingest files or folders (default: the corpus folder) under the writer lock."""
-        from ingest.index import ingest, writer_lock
+        from ingest.index import writer_lock
+
+        with writer_lock(self.settings.data_dir):
+            return self._ingest_locked(paths, rebuild, progress)
+
+    def _ingest_locked(self, paths: Sequence[Path] | None, rebuild: bool, progress=None):
+        from ingest.index import ingest
 
         paths = list(paths) if paths else [self.settings.corpus_dir]
-        with writer_lock(self.settings.data_dir):
-            return ingest(
-                paths,
-                self.backend,
-                self.embedder,
-                self.chunk_params,
-                max_bytes=self.settings.max_file_bytes,
-                rebuild=rebuild,
-                progress=progress,
-            )
+        return ingest(
+            paths,
+            self.backend,
+            self.embedder,
+            self.chunk_params,
+            max_bytes=self.settings.max_file_bytes,
+            rebuild=rebuild,
+            progress=progress,
+        )
 
     def ingest_site(self, url: str, progress=None):
         """Ingest a website from a sitemap or blog URL, under the writer lock."""
@@ -98,13 +103,31 @@ class Services:
         live = self.backend.live()
         return live is None or live.count() == 0
 
-    def ensure_ingested(self, notify: Callable[[str], None], progress=None):
-        """Ingest the corpus folder when the store is empty (first use); else do nothing."""
+    def ensure_ingested(self, notify: Callable[[str], None], progress=None, wait_s: float = 900):
+        """Ingest the corpus folder when the store is empty (first use); else do nothing.
+
+        When another process holds the writer lock (say the web app's first ingest),
+        this waits for it, up to ``wait_s``, instead of failing, then reads what it built.
+        """
+        from ingest.index import IngestLockedError, lock_holder, writer_lock
+
         if not self.is_empty():
             return None
         corpus = self.settings.corpus_dir
-        notify(f"The store in {self.settings.data_dir} is empty: ingesting the articles in {corpus} (first use).")
-        report = self.ingest([corpus], progress=progress)
+        try:
+            with writer_lock(self.settings.data_dir):
+                if not self.is_empty():
+                    return None
+                notify(f"The store in {self.settings.data_dir} is empty: ingesting the articles in {corpus} (first use).")
+                report = self._ingest_locked([corpus], rebuild=False, progress=progress)
+        except IngestLockedError:
+            notify(
+                f"Another process{lock_holder(self.settings.data_dir)} is getting the articles ready; "
+                "waiting for it to finish..."
+            )
+            with writer_lock(self.settings.data_dir, wait_s=wait_s):
+                pass
+            return self.ensure_ingested(notify, progress, wait_s=0)
         notify(
             f"Ingested {len(report.added)} articles ({report.chunks_written} chunks)."
             + (f" {len(report.failed)} files failed; run `clinic-assistant ingest` to see why." if report.failed else "")

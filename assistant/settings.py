@@ -194,3 +194,8 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides (e.g. from CLI flags)."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)
+
+
+def env_names() -> list[str]:
+    """Every environment variable the settings read, e.g. ``CLINIC_SEARCH_K``."""
+    return [f"CLINIC_{name.upper()}" for name in Settings.model_fields]

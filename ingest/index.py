@@ -90,16 +90,16 @@ class IngestReport:
 
 
 @contextmanager
-def writer_lock(data_dir: Path, command: str = "ingest"):
-    """Hold the store's single-writer lock, or say who holds it."""
+def writer_lock(data_dir: Path, command: str = "ingest", wait_s: float = 0):
+    """Hold the store's single-writer lock, waiting up to ``wait_s`` for it, or say who holds it."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(data_dir / "ingest.lock"), timeout=0, is_singleton=False)
+    lock = filelock.FileLock(str(data_dir / "ingest.lock"), timeout=wait_s, is_singleton=False)
     info_path = data_dir / "ingest.lock.json"
     try:
         lock.acquire()
     except filelock.Timeout:
-        holder = _read_holder(info_path)
+        holder = lock_holder(data_dir)
         raise IngestLockedError(
             f"another ingest is already writing to {data_dir}{holder}. "
             "Only one writer at a time keeps the store consistent: wait for it to finish, then try again."
@@ -115,9 +115,10 @@ def writer_lock(data_dir: Path, command: str = "ingest"):
         lock.release()
 
 
-def _read_holder(info_path: Path) -> str:
+def lock_holder(data_dir: Path) -> str:
+    """" (pid N, started T)" for the process holding the writer lock, when it says."""
     try:
-        info = json.loads(info_path.read_text())
+        info = json.loads((Path(data_dir) / "ingest.lock.json").read_text())
         return f" (pid {info.get('pid')}, started {info.get('started')})"
     except (OSError, ValueError):
         return ""

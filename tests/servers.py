@@ -12,6 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def program(name: str) -> str:
+    """A console script of this environment: from the running interpreter's own bin folder.
+
+    Tests never rely on PATH: a fresh clone runs them as `.venv/bin/python -m pytest`
+    with nothing else set up.
+    """
+    path = Path(sys.executable).parent / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{name} is not installed next to {sys.executable}; run the README's install line")
+    return str(path)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -69,7 +81,7 @@ def chroma_server(path: Path, log: Path, port: int | None = None) -> Iterator[tu
     port = port or free_port()
     with open(log, "a") as out:
         proc = subprocess.Popen(
-            ["chroma", "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+            [program("chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from conftest import CORPUS
+from servers import program
 
 from assistant.cli import main
 
@@ -25,7 +26,7 @@ def test_first_search_on_an_empty_store_ingests_the_bundled_corpus(tmp_path):
     """The installed console script, on a fresh data dir, offline."""
     env = {**os.environ, "CLINIC_DATA_DIR": str(tmp_path / "fresh"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
-        ["clinic-assistant", "search", "why does my piriformis hurt?"],
+        [program("clinic-assistant"), "search", "why does my piriformis hurt?"],
         capture_output=True,
         text=True,
         env=env,
@@ -124,3 +125,28 @@ def test_a_locked_store_is_reported(tmp_path, capsys):
         assert code == 2 and "another ingest is already writing" in err
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_read_only_commands_wait_for_a_first_ingest_instead_of_failing(tmp_path):
+    """`search` on an empty store while another process holds the writer lock waits, then answers."""
+    data = tmp_path / "d"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from ingest.index import writer_lock\nwith writer_lock({str(data)!r}):\n"
+         "    print('locked', flush=True); input()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    env = {**os.environ, "CLINIC_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        search = subprocess.Popen(
+            [program("clinic-assistant"), "search", "heel pain", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        first = search.stderr.readline()
+        assert "getting the articles ready; waiting" in first, first
+        assert search.poll() is None  # still waiting, not failed
+    finally:
+        holder.communicate("\n", timeout=30)
+    out, err = search.communicate(timeout=300)
+    assert search.returncode == 0, err
+    assert json.loads(out)["results"][0]["url"].startswith("https://clinic.example/articles/plantar-heel-pain")

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 from conftest import CORPUS
-from servers import app_server, chroma_server, free_port
+from servers import app_server, chroma_server, free_port, program
 
 pytestmark = pytest.mark.model
 
@@ -94,7 +94,7 @@ def test_a_rebuild_while_serving_never_breaks_live_answers(tmp_path):
             for t in threads:
                 t.start()
             rebuild = subprocess.run(
-                ["clinic-assistant", "ingest", "--rebuild", str(CORPUS)],
+                [program("clinic-assistant"), "ingest", "--rebuild", str(CORPUS)],
                 env={**os.environ, **env, "CLINIC_DATA_DIR": str(tmp_path / "ingester"), "HF_HUB_OFFLINE": "1"},
                 capture_output=True,
                 text=True,

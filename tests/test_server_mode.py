@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from conftest import CORPUS
-from servers import chroma_server
+from servers import chroma_server, program
 
 pytestmark = pytest.mark.model
 
@@ -21,7 +21,7 @@ def server(tmp_path_factory):
 
 
 def run(args, env):
-    return subprocess.run(["clinic-assistant", *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([program("clinic-assistant"), *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_ingest_and_search_through_a_chroma_server(server, tmp_path):

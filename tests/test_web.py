@@ -30,7 +30,8 @@ def client(tmp_path, clinic_dir, backend):
     )
     services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
     runtime = WebRuntime(settings, services)
-    with TestClient(create_app(settings, runtime)) as c:  # the lifespan ingests the corpus
+    with TestClient(create_app(settings, runtime)) as c:  # the lifespan starts ingesting the corpus
+        assert runtime.wait_ready(60)
         c.runtime = runtime
         yield c
 
@@ -160,10 +161,67 @@ def test_log_redacts_purges_and_groups_gaps(tmp_path):
 # --------------------------------------------------------------------------- limits and ops
 
 
+class ReadyClient(TestClient):
+    """A TestClient that, once entered, waits for the app's first start to finish."""
+
+    def __enter__(self):
+        client = super().__enter__()
+        assert self.runtime.wait_ready(60)
+        return client
+
+
 def make_client(tmp_path, clinic_dir, backend, **overrides):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=clinic_dir, min_relevance=0.12, _env_file=None, **overrides)
     services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
-    return TestClient(create_app(settings, WebRuntime(settings, services))), services
+    runtime = WebRuntime(settings, services)
+    client = ReadyClient(create_app(settings, runtime))
+    client.runtime = runtime
+    return client, services
+
+
+def test_first_start_opens_at_once_with_a_waiting_page(tmp_path, clinic_dir, backend):
+    import threading
+
+    client, services = make_client(tmp_path, clinic_dir, backend)
+    release = threading.Event()
+    real = services.ensure_ingested
+
+    def slow_first_ingest(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    services.ensure_ingested = slow_first_ingest
+    with TestClient(client.app) as raw:  # no waiting: this is what a visitor sees during the first ingest
+        page = raw.get("/")
+        assert page.status_code == 503 and "Getting the articles ready" in page.text
+        assert 'http-equiv="refresh"' in page.text and "999" in page.text
+        assert raw.get("/healthz").json()["status"] == "starting"
+        refused = raw.post("/api/ask", json={"question": "heel pain"})
+        assert refused.status_code == 503 and "reading the clinic's articles" in refused.json()["detail"]
+        assert refused.headers["retry-after"]
+        release.set()
+        assert client.runtime.wait_ready(60)
+        assert raw.get("/healthz").json()["status"] == "ok"
+        assert raw.post("/api/ask", json={"question": "heel pain"}).status_code == 200
+
+
+def test_a_failed_first_start_is_reported_not_hidden(tmp_path, clinic_dir, backend):
+    client, services = make_client(tmp_path, clinic_dir, backend)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    services.ensure_ingested = broken
+    with TestClient(client.app) as raw:
+        import time
+
+        deadline = time.monotonic() + 30
+        while client.runtime.start_error is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        health = raw.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "error" and "disk full" in health.json()["error"]
+        page = raw.get("/")
+        assert "not available" in page.text and "01632 960000" in page.text
 
 
 def test_rate_limit_answers_429_with_a_clear_message(tmp_path, clinic_dir, backend):

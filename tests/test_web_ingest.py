@@ -14,6 +14,7 @@ import pytest
 from ingest.chunk import ChunkParams
 from ingest.index import ingest_site
 from ingest.web import Crawler
+from servers import program
 
 
 def page(title: str, canonical: str, text: str) -> bytes:
@@ -174,11 +175,11 @@ def test_an_unreachable_start_url_is_reported(backend, fake_embedder):
 def test_cli_ingests_a_sitemap_and_search_cites_the_canonical_urls(site, tmp_path):
     env = {**os.environ, "CLINIC_DATA_DIR": str(tmp_path / "d"), "CLINIC_WEB_TIMEOUT_S": "1",
            "CLINIC_WEB_DELAY_S": "0", "CLINIC_MAX_FILE_MB": "1", "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(["clinic-assistant", "ingest", site.base + "/sitemap.xml"], capture_output=True,
+    done = subprocess.run([program("clinic-assistant"), "ingest", site.base + "/sitemap.xml"], capture_output=True,
                           text=True, env=env, timeout=300)
     assert done.returncode == 1, done.stderr  # some listed pages failed, and are named
     assert "added 2" in done.stdout and "FAILED: " + site.base + "/blog/missing: HTTP 404" in done.stdout
-    found = subprocess.run(["clinic-assistant", "search", "heel pain first steps in the morning", "--json"],
+    found = subprocess.run([program("clinic-assistant"), "search", "heel pain first steps in the morning", "--json"],
                            capture_output=True, text=True, env=env, timeout=300)
     top = json.loads(found.stdout)["results"][0]
     assert top["url"].startswith("https://clinic.example/blog/heel-pain") and top["source"] == site.base + "/blog/heel"

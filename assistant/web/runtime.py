@@ -24,6 +24,7 @@ class WebRuntime:
         self._log: ConversationLog | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self.start_error: str | None = None
 
     @property
     def log(self) -> ConversationLog:
@@ -36,13 +37,36 @@ class WebRuntime:
         with self._lock:
             if self._ready.is_set():
                 return
-            self.services.ensure_ingested(notify=lambda m: log.warning("%s", m))
-            self.services.retriever.search("warm up")
+            try:
+                self.services.ensure_ingested(notify=lambda m: log.warning("%s", m))
+                self.services.retriever.search("warm up")
+            except Exception as exc:  # noqa: BLE001 - reported by /healthz and the waiting page
+                self.start_error = f"{type(exc).__name__}: {exc}"
+                log.error("the assistant could not get ready: %s", self.start_error)
+                raise
+            self.start_error = None
             self._ready.set()
+
+    def start_in_background(self) -> threading.Thread:
+        """Get ready without holding up the server: the port opens at once."""
+
+        def run() -> None:
+            try:
+                self.start()
+            except Exception:  # noqa: BLE001 - already logged and kept in start_error
+                pass
+
+        thread = threading.Thread(target=run, name="assistant-start", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def ready(self) -> bool:
         return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the first start is done (True) or ``timeout`` passes (False)."""
+        return self._ready.wait(timeout)
 
     def ask(self, question: str, history: Iterable | None = None, channel: str = "web", session: str | None = None) -> tuple[Answer, int]:
         """Answer and store; returns the Answer and its message id."""
@@ -72,6 +96,8 @@ class WebRuntime:
         loaded = bool(getattr(embedder, "loaded", True))
         if not reachable:
             status = "store_unreachable"
+        elif self.start_error and not self.ready:
+            status = "error"
         elif not self.ready:
             status = "starting"
         else:
@@ -83,6 +109,7 @@ class WebRuntime:
             "articles": articles,
             "model": embedder.model_id,
             "model_loaded": loaded,
+            **({"error": self.start_error} if self.start_error and not self.ready else {}),
         }
 
 
