@@ -5,8 +5,8 @@ from __future__ import annotations
 
 def main() -> None:
     """Wire settings into the web app and serve it."""
-    from assistant.settings import load_settings
-    from assistant.web.app import serve
+    from assistant.core.settings import load_settings
+    from assistant.app.web.app import serve
 
     serve(load_settings())
 

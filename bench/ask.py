@@ -35,8 +35,8 @@ def table(rows: list[tuple[str, str, str]]) -> None:
 
 
 def latency(repeat: int) -> None:
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Settings(data_dir=Path(tmp), _env_file=None))
@@ -58,8 +58,8 @@ def latency(repeat: int) -> None:
 def medquad(path: Path, n_queries: int, limit_docs: int | None) -> None:
     from medquad import convert, sample_queries
 
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
@@ -81,10 +81,10 @@ def medquad(path: Path, n_queries: int, limit_docs: int | None) -> None:
 def llm(n_questions: int) -> None:
     from servers import llama_server
 
-    from assistant.answer import LLMAnswerer, numbered_sources
-    from assistant.llm import smollm2_gguf
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.answering.answerers import LLMAnswerer, numbered_sources
+    from assistant.answering.llm import smollm2_gguf
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     gguf = smollm2_gguf()
     if gguf is None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 
 def main() -> None:
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "data" / "calibration.tsv"
     rows = [line.split("\t", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")]

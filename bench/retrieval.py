@@ -47,8 +47,8 @@ def dedupe(names: list[str]) -> list[str]:
 
 
 def run_ours(folder: Path, work: Path, queries: list[Query], min_relevance: float | None):
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     kwargs = {} if min_relevance is None else {"min_relevance": min_relevance}
     services = Services(Settings(data_dir=work / "ours", corpus_dir=folder, _env_file=None, **kwargs))
@@ -63,7 +63,7 @@ def run_ours(folder: Path, work: Path, queries: list[Query], min_relevance: floa
 
 
 def run_bm25(services, queries: list[Query]):
-    from assistant.lexical import LexicalIndex
+    from assistant.retrieval.lexical import LexicalIndex
 
     index = LexicalIndex(services.backend.live().documents())
     ranked = []
@@ -111,7 +111,7 @@ def main() -> None:
     ap.add_argument("--skip-langchain", action="store_true")
     args = ap.parse_args()
 
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     model_path = str(Settings(_env_file=None).resolved_model_path())
     with tempfile.TemporaryDirectory() as tmp:

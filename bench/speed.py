@@ -52,8 +52,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     args = ap.parse_args()
 
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
 
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,19 +8,17 @@ Consecutive chunks of a section share up to ``overlap_tokens`` of sentences.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.records import Article, Chunk, Section
+from assistant.core.records import Article, Chunk, Section
+from assistant.core.text import text_pieces
 
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
 CHUNKER_VERSION = "3"
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9])")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -37,51 +35,6 @@ class ChunkParams:
             "chunk_overlap_tokens": self.overlap_tokens,
             "chunker_version": self.version,
         }
-
-
-def text_pieces(text: str) -> list[tuple[str, str]]:
-    """Sentences (list items count as their own) with the separator that goes before each.
-
-    The separator is "\n\n" for a new paragraph, "\n" for a new list item and " "
-    inside a paragraph or item, so chunks keep the article's line structure.
-    """
-    pieces: list[tuple[str, str]] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        groups: list[list[str]] = [[]]
-        if any(_LIST_ITEM.match(ln) for ln in lines):
-            for ln in lines:  # each item, with its continuation lines
-                if _LIST_ITEM.match(ln) and groups[-1]:
-                    groups.append([])
-                groups[-1].append(ln)
-        else:
-            groups = [lines]
-        for g_index, group in enumerate(groups):
-            for s_index, sentence in enumerate(_sentences(" ".join(group))):
-                if s_index:
-                    sep = " "
-                elif g_index:
-                    sep = "\n"
-                else:
-                    sep = "\n\n"
-                pieces.append((sep, sentence))
-    return pieces
-
-
-def text_units(text: str) -> list[str]:
-    """Split section text into sentences and list items, in order."""
-    return [sentence for _, sentence in text_pieces(text)]
-
-
-def _sentences(paragraph: str) -> list[str]:
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        out.append(paragraph[start : match.end()].strip())
-        start = match.end()
-    out.append(paragraph[start:].strip())
-    return [s for s in out if s]
 
 
 def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:

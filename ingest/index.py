@@ -17,17 +17,9 @@ from typing import Any, Protocol
 
 import filelock
 
-from assistant.embeddings import Embedder
-from assistant.records import Article, Chunk
-from assistant.store import (
-    CHUNK_KEYS,
-    MODEL_KEYS,
-    ChunkStore,
-    StoreBackend,
-    check_manifest,
-    chromadb_version,
-    now_iso,
-)
+from assistant.core.embedding import Embedder
+from assistant.core.records import Article, Chunk
+from assistant.core.store import CHUNK_KEYS, MODEL_KEYS, ChunkStore, StoreBackend, check_manifest, now_iso
 from ingest.chunk import ChunkParams, chunk_article
 from ingest.load import LoadError, Skipped, content_hash, discover, load_article, read_bytes, source_id
 
@@ -124,13 +116,13 @@ def lock_holder(data_dir: Path) -> str:
         return ""
 
 
-def store_manifest(embedder: Embedder, params: ChunkParams) -> dict[str, Any]:
+def store_manifest(embedder: Embedder, params: ChunkParams, backend: StoreBackend) -> dict[str, Any]:
     """What a store records about how it was built."""
     return {
         "embedding_model": embedder.model_id,
         "embedding_dim": embedder.dimension,
         **params.as_metadata(),
-        "chromadb_version": chromadb_version(),
+        **backend.engine,
     }
 
 
@@ -169,7 +161,7 @@ def ingest(
     report = IngestReport(rebuilt=rebuild)
     files, skipped = discover(paths)
     report.skipped.extend(skipped)
-    expected = store_manifest(embedder, params)
+    expected = store_manifest(embedder, params, backend)
 
     live, target, stored, fresh = _open_target(backend, expected, rebuild)
 
@@ -287,7 +279,7 @@ def ingest_site(
     from ingest.web import FetchError, page_urls
 
     report = IngestReport()
-    expected = store_manifest(embedder, params)
+    expected = store_manifest(embedder, params, backend)
     _, target, stored, fresh = _open_target(backend, expected, rebuild=False)
     try:
         try:

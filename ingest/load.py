@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from assistant.records import Article, Section
-from ingest.clean import clean_body, normalise_text, squash_whitespace
+from assistant.core.records import Article, Section
+from assistant.core.text import clean_body, normalise_text, squash_whitespace
 from ingest.sections import first_heading, split_sections
 
 MARKDOWN = {".md", ".markdown"}

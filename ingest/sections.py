@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.records import Section
+from assistant.core.records import Section
 
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -120,14 +120,14 @@ def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
 @pytest.fixture
 def backend(tmp_path: Path):
     """A real embedded Chroma backend in a temporary folder."""
-    from assistant.store import embedded_backend
+    from assistant.retrieval.chroma import embedded_backend
 
     return embedded_backend(tmp_path / "store", "test-articles")
 
 
 @pytest.fixture
 def services(settings, backend, fake_embedder):
-    from assistant.services import Services
+    from assistant.app.services import Services
 
     return Services(settings, backend=backend, embedder=fake_embedder)
 

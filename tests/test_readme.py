@@ -31,7 +31,7 @@ def test_ci_runs_exactly_the_readme_install_and_test_lines():
 
 
 def test_every_setting_is_in_the_readme_table():
-    from assistant.settings import env_names
+    from assistant.core.settings import env_names
 
     table = set(re.findall(r"^\| `(CLINIC_[A-Z0-9_]+)` \|", README, flags=re.MULTILINE))
     missing = sorted(set(env_names()) - table)

@@ -16,8 +16,8 @@ _assistant = None
 def _get():
     global _assistant
     if _assistant is None:
-        from assistant.services import Services
-        from assistant.settings import Settings
+        from assistant.app.services import Services
+        from assistant.core.settings import Settings
 
         data = Path(os.environ.get("CLINIC_REDTEAM_DATA_DIR") or tempfile.mkdtemp(prefix="clinic-redteam-"))
         services = Services(Settings(data_dir=data, _env_file=None))

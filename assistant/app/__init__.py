@@ -1,0 +1,1 @@
+"""The application: the composition root, use-cases, the command line and the web app."""

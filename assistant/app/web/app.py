@@ -1,0 +1,127 @@
+"""The FastAPI app: JSON API, widget script, and the Gradio pages mounted under it."""
+
+from __future__ import annotations
+
+import html
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from assistant.core.settings import Settings
+from assistant.app.web import api
+from assistant.app.web.limits import Metrics
+from assistant.app.web.runtime import WebRuntime
+from assistant.app.web.widget import WIDGET_JS, WIDGET_PAGE_JS, frame_ancestors
+
+
+def create_app(settings: Settings, runtime: WebRuntime | None = None) -> FastAPI:
+    """Build the whole app; the store is ingested (if empty) when the server starts."""
+    import gradio as gr
+
+    from assistant.app.web.staff import build_staff, build_staff_disabled
+    from assistant.app.web.visitor import CSS, HEAD, build_visitor, theme
+
+    runtime = runtime or WebRuntime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        runtime.start_in_background()  # the first ingest may take a while: never keep the port closed
+        yield
+
+    app = FastAPI(
+        title=f"{settings.clinic_name} assistant API",
+        description="Answers from the clinic's articles, with citations and red-flag triage.",
+        lifespan=lifespan,
+    )
+    widget_csp = frame_ancestors(settings.embed_origin_list)
+    metrics = Metrics()
+
+    @app.exception_handler(api.Refused)
+    async def refused(_: Request, exc: api.Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        started = time.perf_counter()
+        response = _while_starting(request, runtime) or await call_next(request)
+        path = request.url.path
+        if path.startswith("/api/") or path in ("/healthz", "/metrics"):
+            metrics.request(path, response.status_code, time.perf_counter() - started)
+        response.headers["Content-Security-Policy"] = widget_csp if path.startswith("/widget/") else "frame-ancestors 'self'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        return response
+
+    app.include_router(api.router(runtime, metrics))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> Response:
+        return Response(WIDGET_JS, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/widget", include_in_schema=False)
+    def widget_slash() -> RedirectResponse:
+        return RedirectResponse("/widget/")
+
+    @app.get("/staff", include_in_schema=False)
+    def staff_slash() -> RedirectResponse:
+        return RedirectResponse("/staff/")
+
+    look = {"css": CSS, "head": HEAD, "footer_links": [], "theme": theme()}
+    gr.mount_gradio_app(app, build_visitor(runtime, compact=True), path="/widget", js=WIDGET_PAGE_JS, **look)
+    if settings.staff_enabled:
+        credentials = [(settings.staff_username, settings.staff_password.get_secret_value())]
+        gr.mount_gradio_app(
+            app, build_staff(runtime), path="/staff", auth=credentials, auth_message="Reception staff only", **look
+        )
+    else:
+        gr.mount_gradio_app(app, build_staff_disabled(), path="/staff", **look)
+    gr.mount_gradio_app(app, build_visitor(runtime), path="/", **look)
+    return app
+
+
+_STARTING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="3"><title>{title}</title>
+<style>body{{font-family:system-ui,Segoe UI,Arial,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;
+color:#1a1a1a;line-height:1.5}}h1{{font-size:1.4rem;color:#0b6e4f}}.e{{color:#b00020}}</style></head>
+<body><h1>{heading}</h1><p>{message}</p><p>In an emergency call {emergency}.</p></body></html>"""
+
+
+def _while_starting(request: Request, runtime: WebRuntime) -> Response | None:
+    """Before the first ingest is done: a friendly page for people, a 503 with a sentence for the API."""
+    path = request.url.path
+    if runtime.ready or path in ("/healthz", "/metrics", "/widget.js") or path.startswith(("/docs", "/openapi")):
+        return None
+    s = runtime.settings
+    if runtime.start_error:
+        heading, message = "The assistant is not available", (
+            "Something went wrong while getting the articles ready. The clinic's staff have been told "
+            f"in the server log.{(' Please call us on ' + s.clinic_phone + '.') if s.clinic_phone else ''}"
+        )
+    else:
+        heading, message = "Getting the articles ready", (
+            "The assistant is reading the clinic's articles for the first time. "
+            "This page will refresh by itself in a moment."
+        )
+    if path.startswith("/api/"):
+        return JSONResponse({"detail": f"{heading}. {message}"}, status_code=503, headers={"Retry-After": "5"})
+    if request.method != "GET":
+        return JSONResponse({"detail": heading}, status_code=503, headers={"Retry-After": "5"})
+    page = _STARTING_PAGE.format(
+        title=html.escape(f"{s.clinic_name} assistant"), heading=html.escape(heading),
+        message=html.escape(message), emergency=html.escape(s.emergency_number),
+    )
+    return HTMLResponse(page, status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
+
+
+def serve(settings: Settings) -> None:
+    """Run the app with uvicorn on the configured host and port."""
+    import uvicorn
+
+    from assistant.safety.privacy import install_log_redaction
+
+    app = create_app(settings)
+    install_log_redaction()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,136 @@
+"""The visitor chat (at / and, compact, at /widget/): streaming, citations, banners, feedback."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import gradio as gr
+
+from assistant.app.web.format import answer_markdown, banner_html, booking_html, escape_markdown, notice_markdown, user_markdown
+from assistant.app.web.runtime import WebRuntime
+
+STARTERS = (
+    "Why does my piriformis hurt?",
+    "What helps heel pain in the morning?",
+    "What should I wear to my first appointment?",
+    "Do I need a GP referral?",
+)
+
+CSS = """
+.gradio-container { max-width: 760px !important; margin: 0 auto !important; }
+#triage-banner .triage-banner { padding: 14px 16px; border-radius: 10px; font-size: 1.05rem; line-height: 1.4; }
+#triage-banner .emergency { background: #b00020; color: #fff; font-size: 1.15rem; }
+#triage-banner .emergency strong { color: #fff; }
+#triage-banner .urgent strong { color: #1a1a1a; }
+#triage-banner .urgent { background: #ffb300; color: #1a1a1a; }
+#triage-banner a.call { display: inline-block; margin-top: 8px; padding: 10px 16px; border-radius: 8px;
+  background: #fff; color: #b00020; font-weight: 700; text-decoration: none; }
+#triage-banner .urgent a.call { color: #1a1a1a; }
+#cta .cta { display: flex; gap: 10px; flex-wrap: wrap; }
+#cta .cta a { padding: 10px 14px; border-radius: 8px; background: #0b6e4f; color: #fff; text-decoration: none; }
+#cta .cta a.phone { background: #e8f3ef; color: #0b6e4f; }
+#notice { font-size: 0.9rem; }
+@media (max-width: 480px) { .gradio-container { padding: 6px !important; } #chat { min-height: 300px; } }
+"""
+
+def theme():
+    """System fonts only: the page makes no requests to font hosts (offline PCs, privacy)."""
+    return gr.themes.Default(
+        primary_hue="emerald", font=["system-ui", "Segoe UI", "Arial", "sans-serif"], font_mono=["monospace"]
+    )
+
+
+HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
+def _liked(value) -> int:
+    return 1 if value is True or value == "Like" else -1
+
+
+def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
+    """The chat page; ``compact`` is the version shown inside the widget's iframe."""
+    s = runtime.settings
+    channel = "widget" if compact else "web"
+    with gr.Blocks(title=f"{s.clinic_name} assistant", fill_height=compact) as demo:
+        if not compact:
+            gr.Markdown(f"## {escape_markdown(s.clinic_name)} assistant", elem_id="title")
+        greeting = gr.Markdown("", elem_id="greeting", visible=compact)
+        gr.Markdown(notice_markdown(s), elem_id="notice")
+        banner = gr.HTML("", elem_id="triage-banner")
+        chat = gr.Chatbot(
+            value=[],
+            elem_id="chat",
+            show_label=False,
+            group_consecutive_messages=False,
+            examples=[{"text": q} for q in STARTERS],
+            feedback_options=("Like", "Dislike"),
+            buttons=["copy"],
+            latex_delimiters=[],
+            placeholder="Ask about aches, pains, exercises or the clinic.",
+            height=420 if compact else 520,
+            scale=1 if compact else None,
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                show_label=False,
+                placeholder="Type your question…",
+                elem_id="question",
+                scale=5,
+                lines=1,
+                max_lines=4,
+                max_length=s.max_question_chars + 1000,
+            )
+            send = gr.Button("Send", variant="primary", elem_id="send", scale=1, min_width=72)
+        gr.HTML(booking_html(s), elem_id="cta")
+        ids = gr.State([])  # our message id for each chat entry (None for the visitor's)
+        turns = gr.State([])  # the conversation as the assistant sees it
+
+        def respond(message: str, chat_value: list, ids: list, turns: list):
+            message = (message or "").strip()
+            if not message:
+                yield chat_value, "", gr.skip(), ids, turns
+                return
+            chat_value = [*(chat_value or []), {"role": "user", "content": user_markdown(message)},
+                          {"role": "assistant", "content": "…"}]
+            ids = [*ids, None, None]
+            yield chat_value, "", "", ids, turns
+            partial = ""
+            for item in runtime.ask_stream(message, turns, channel=channel):
+                if isinstance(item, tuple):
+                    answer, message_id = item
+                    chat_value[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+                    ids[-1] = message_id
+                    turns = [*turns, {"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
+                    yield chat_value, "", banner_html(answer, s), ids, turns
+                else:
+                    partial += item
+                    chat_value[-1] = {"role": "assistant", "content": escape_markdown(partial)}
+                    yield chat_value, "", gr.skip(), ids, turns
+
+        outputs = [chat, box, banner, ids, turns]
+        box.submit(respond, [box, chat, ids, turns], outputs, api_visibility="private")
+        send.click(respond, [box, chat, ids, turns], outputs, api_visibility="private")
+
+        def pick(evt: gr.SelectData) -> str:
+            return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
+
+        chat.example_select(pick, None, box, api_visibility="private").then(
+            respond, [box, chat, ids, turns], outputs, api_visibility="private"
+        )
+
+        def feedback(ids: list, evt: gr.LikeData) -> None:
+            message_id = ids[evt.index] if 0 <= evt.index < len(ids) else None
+            if message_id is not None:
+                runtime.log.feedback(message_id, _liked(evt.liked))
+
+        chat.like(feedback, [ids], None, api_visibility="private")
+
+        if compact:
+
+            def greet(request: gr.Request):
+                text = unquote(request.query_params.get("greeting", "")).strip()[:300] if request else ""
+                return gr.update(value=escape_markdown(text), visible=bool(text))
+
+            demo.load(greet, None, greeting, api_visibility="private")
+    demo.queue(default_concurrency_limit=s.concurrency, max_size=s.queue_size or None)
+    return demo

@@ -1,0 +1,204 @@
+"""Typed records passed between the stages: Article -> Chunk -> Passage -> SearchHit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of an article: its heading path, URL anchor and text."""
+
+    path: tuple[str, ...]
+    anchor: str | None
+    text: str
+
+    @property
+    def label(self) -> str:
+        """Heading path for people, e.g. "Piriformis syndrome > When to see a physio"."""
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One loaded document, split into sections, with where it came from."""
+
+    source: str
+    title: str
+    url: str | None
+    sections: tuple[Section, ...]
+    content_hash: str
+    kind: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article small enough for the embedding model."""
+
+    id: str
+    source: str
+    position: int
+    title: str
+    url: str | None
+    section: str
+    anchor: str | None
+    text: str
+    tokens: int
+    article_hash: str
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and indexed: the heading path, then the text."""
+        return f"{self.section}\n{self.text}"
+
+    @property
+    def link(self) -> str | None:
+        """Article URL with the section anchor, when both exist."""
+        return with_anchor(self.url, self.anchor)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk as retrieved, with the scores that brought it back."""
+
+    chunk_id: str
+    source: str
+    title: str
+    url: str | None
+    section: str
+    anchor: str | None
+    text: str
+    similarity: float | None = None
+    lexical: float | None = None
+    score: float = 0.0
+
+    @property
+    def link(self) -> str | None:
+        return with_anchor(self.url, self.anchor)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article in a result list, with its best passage."""
+
+    rank: int
+    source: str
+    title: str
+    url: str | None
+    section: str
+    score: float
+    relevance: float
+    passage: Passage
+    passages: tuple[Passage, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "source": self.source,
+            "score": round(self.score, 4),
+            "passage": self.passage.text,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Everything search says about one query."""
+
+    query: str
+    hits: tuple[SearchHit, ...]
+    best_relevance: float | None = None
+
+    @property
+    def grounded(self) -> bool:
+        """True when at least one article passed the relevance floor."""
+        return bool(self.hits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [hit.to_json() for hit in self.hits]}
+
+
+def with_anchor(url: str | None, anchor: str | None) -> str | None:
+    """Join a URL and a fragment; ``None`` stays ``None``."""
+    if not url:
+        return None
+    if not anchor:
+        return url
+    return f"{url.split('#', 1)[0]}#{anchor}"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source used in an answer: an article section."""
+
+    n: int
+    title: str
+    url: str | None
+    section: str
+    source: str
+    passage: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "source": self.source,
+            "passage": self.passage,
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message in a conversation."""
+
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says to one question, and why."""
+
+    question: str
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    grounded: bool = False
+    triage: str = "routine"
+    policy: tuple[str, ...] = ()
+    answerer: str = "extractive"
+    fallback: bool = False
+    latency_ms: float = 0.0
+    search_query: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "grounded": self.grounded,
+            "triage": self.triage,
+            "policy": list(self.policy),
+            "answerer": self.answerer,
+            "fallback": self.fallback,
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+def passage_from(chunk_id: str, text: str, meta: dict[str, Any], similarity: float | None = None) -> Passage:
+    """Rebuild a Passage from what Chroma returns."""
+    return Passage(
+        chunk_id=chunk_id,
+        source=meta.get("source", ""),
+        title=meta.get("title", ""),
+        url=meta.get("url") or None,
+        section=meta.get("section", ""),
+        anchor=meta.get("anchor") or None,
+        text=text,
+        similarity=similarity,
+    )

@@ -1,0 +1,250 @@
+"""Chroma behind the store protocols: generations as collections, embedded or a `chroma run` server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.core.records import Chunk, Passage, passage_from
+from assistant.core.store import ChunkStore, StoredArticle, StoreError, now_iso
+
+
+def chromadb_version() -> str:
+    import chromadb
+
+    return chromadb.__version__
+
+
+# --------------------------------------------------------------------------- Chroma
+
+_BATCH = 1000
+
+
+def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
+    return {
+        "source": chunk.source,
+        "position": chunk.position,
+        "title": chunk.title,
+        "url": chunk.url or "",
+        "section": chunk.section,
+        "anchor": chunk.anchor or "",
+        "article_hash": chunk.article_hash,
+        "tokens": chunk.tokens,
+        "chunk_count": chunk_count,
+        "ingested_at": ingested_at,
+    }
+
+
+class ChromaChunkStore:
+    """A generation stored as one Chroma collection (cosine space)."""
+
+    def __init__(self, collection):
+        self._col = collection
+        self.name = collection.name
+
+    def manifest(self) -> dict[str, Any]:
+        return dict(self._col.metadata or {})
+
+    def update_manifest(self, values: dict[str, Any]) -> None:
+        merged = {**self.manifest(), **values}
+        self._col.modify(metadata=merged)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def articles(self) -> dict[str, StoredArticle]:
+        got = self._col.get(where={"position": 0}, include=["metadatas"])
+        out = {}
+        for meta in got["metadatas"] or []:
+            out[meta["source"]] = StoredArticle(
+                source=meta["source"],
+                content_hash=meta.get("article_hash", ""),
+                title=meta.get("title", ""),
+                url=meta.get("url") or None,
+                chunks=int(meta.get("chunk_count", 0)),
+                etag=meta.get("etag") or None,
+                last_modified=meta.get("last_modified") or None,
+            )
+        return out
+
+    def add(
+        self,
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        chunk_count: int | None = None,
+        extra: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Upsert chunks; ``extra`` adds metadata per source (e.g. a web page's ETag)."""
+        if len(chunks) != len(embeddings):
+            raise ValueError("one embedding per chunk")
+        stamp = now_iso()
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.source] = counts.get(c.source, 0) + 1
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                embeddings=np.asarray(embeddings[start : start + _BATCH], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[
+                    {**_meta(c, chunk_count or counts[c.source], stamp), **((extra or {}).get(c.source) or {})}
+                    for c in part
+                ],
+            )
+
+    def delete_source(self, source: str) -> None:
+        self._col.delete(where={"source": source})
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings for the given chunk ids."""
+        if not ids:
+            return {}
+        got = self._col.get(ids=list(ids), include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    def copy_source_to(self, source: str, other: ChunkStore) -> bool:
+        """Copy one article's chunks, vectors included, into another store."""
+        got = self._col.get(where={"source": source}, include=["documents", "metadatas", "embeddings"])
+        if not got["ids"]:
+            return False
+        other.add_raw(list(got["ids"]), got["embeddings"], list(got["documents"]), list(got["metadatas"]))
+        return True
+
+    def add_raw(self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict]) -> None:
+        self._col.upsert(
+            ids=ids, embeddings=np.asarray(embeddings, dtype=np.float32), documents=documents, metadatas=metadatas
+        )
+
+    def query(self, embedding: np.ndarray, n: int) -> list[Passage]:
+        total = self._col.count()
+        if total == 0:
+            return []
+        got = self._col.query(
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=min(n, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            passage_from(cid, doc, meta, similarity=1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
+    def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            got = self._col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return
+            yield from zip(ids, got["documents"], got["metadatas"])
+            offset += len(ids)
+
+
+class ChromaBackend:
+    """Generations in one Chroma client: embedded (a folder) or a server."""
+
+    def __init__(self, client, base_name: str, location: str):
+        self._client = client
+        self.base_name = base_name
+        self.location = location
+
+    @property
+    def engine(self) -> dict[str, Any]:
+        return {"chromadb_version": chromadb_version()}
+
+    # The pointer collection holds no vectors, only {"live": <collection name>}.
+    @property
+    def _pointer_name(self) -> str:
+        return f"{self.base_name}-live"
+
+    def _pointer(self):
+        return self._client.get_or_create_collection(
+            self._pointer_name, embedding_function=None, metadata={"live": ""}
+        )
+
+    def live(self) -> ChromaChunkStore | None:
+        name = (self._pointer().metadata or {}).get("live")
+        if not name:
+            return None
+        try:
+            return ChromaChunkStore(self._client.get_collection(name, embedding_function=None))
+        except Exception as exc:  # chromadb raises NotFoundError/ValueError by version
+            raise StoreError(
+                f"the live collection {name!r} is missing from {self.location}; "
+                "run `clinic-assistant ingest --rebuild`"
+            ) from exc
+
+    def new_generation(self, manifest: dict[str, Any]) -> ChromaChunkStore:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        name = f"{self.base_name}-{stamp}-{uuid.uuid4().hex[:6]}"
+        collection = self._client.create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={**manifest, "created_at": now_iso()},
+        )
+        return ChromaChunkStore(collection)
+
+    def promote(self, store: ChunkStore) -> None:
+        """Make ``store`` the live generation, then drop every other generation."""
+        self._pointer().modify(metadata={"live": store.name})
+        prefix = f"{self.base_name}-"
+        for name in self._collection_names():
+            if name.startswith(prefix) and name not in (store.name, self._pointer_name):
+                self._client.delete_collection(name)
+
+    def discard(self, store: ChunkStore) -> None:
+        self._client.delete_collection(store.name)
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+
+def embedded_backend(data_dir: Path, base_name: str) -> ChromaBackend:
+    """Chroma running inside this process, persisted under ``data_dir/chroma``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path = Path(data_dir) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store folder {path} ({exc.strerror}); set CLINIC_DATA_DIR") from exc
+    client = chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+    return ChromaBackend(client, base_name, location=str(path))
+
+
+def http_backend(host: str, port: int, base_name: str, ssl: bool = False, token: str | None = None) -> ChromaBackend:
+    """A Chroma server (`chroma run`) shared by several app replicas."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    location = f"{'https' if ssl else 'http'}://{host}:{port}"
+    try:
+        client = chromadb.HttpClient(
+            host=host, port=port, ssl=ssl, headers=headers, settings=ChromaSettings(anonymized_telemetry=False)
+        )
+    except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
+        raise StoreError(
+            f"cannot reach the Chroma server at {location} ({exc}); check CLINIC_CHROMA_HOST and CLINIC_CHROMA_PORT"
+        ) from exc
+    return ChromaBackend(client, base_name, location=location)
+
+
+def backend_from_settings(settings) -> ChromaBackend:
+    """Embedded Chroma in the data dir, or the Chroma server the settings name."""
+    if settings.chroma_host:
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        return http_backend(settings.chroma_host, settings.chroma_port, settings.collection, settings.chroma_ssl, token)
+    return embedded_backend(settings.data_dir, settings.collection)

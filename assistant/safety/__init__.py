@@ -1,0 +1,1 @@
+"""Safety: the deterministic screen every message passes before any retrieval."""

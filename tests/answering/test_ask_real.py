@@ -1,0 +1,116 @@
+"""`clinic-assistant ask` with the real bundled model on the bundled corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import CORPUS
+
+from assistant.app.cli import main
+from assistant.answering.extractive import standalone
+from assistant.app.services import Services
+from assistant.core.settings import Settings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    data = tmp_path_factory.mktemp("ask-data")
+    Services(Settings(data_dir=data, corpus_dir=CORPUS, _env_file=None)).ingest()
+    return data
+
+
+@pytest.fixture(scope="module")
+def assistant(data_dir):
+    return Services(Settings(data_dir=data_dir, corpus_dir=CORPUS, _env_file=None)).assistant
+
+
+def body_sentences(answer: str) -> list[str]:
+    return [s for s in re.split(r"(?<=\])\s+", answer.split("\n\n")[0]) if s]
+
+
+def test_ask_piriformis_prints_a_readable_cited_answer(data_dir, capsys):
+    assert main(["--data-dir", str(data_dir), "ask", "why does my piriformis hurt?"]) == 0
+    out = capsys.readouterr().out
+    assert "Sources:" in out and "[1]" in out
+    assert re.search(r"https://clinic\.example/articles/(glutes-and-lower-back-pain|piriformis-syndrome)#", out)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why does my piriformis hurt?",
+        "my heel hurts first thing in the morning",
+        "what should I wear to my appointment?",
+        "is it safe to exercise with knee arthritis?",
+        "how long does a sprained ankle take to get better",
+        "my neck is stiff from working on my laptop",
+    ],
+)
+def test_answers_are_two_to_six_whole_quoted_sentences(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.grounded and answer.answerer == "extractive"
+    parts = body_sentences(answer.answer)
+    assert 2 <= len(parts) <= 6, answer.answer
+    by_n = {c.n: c for c in answer.citations}
+    for part in parts:
+        sentence, n = re.fullmatch(r"(.+) \[(\d+)\]", part).groups()
+        assert sentence in by_n[int(n)].passage.replace("**", "") or sentence in by_n[int(n)].passage
+        assert standalone(sentence) == sentence
+        assert "#" not in sentence and "http" not in sentence
+    assert answer.answer.rstrip().endswith("01632 960000.")
+    for c in answer.citations:
+        assert c.url.startswith("https://clinic.example/articles/")
+
+
+def test_piriformis_answer_cites_the_glutes_or_piriformis_article(assistant):
+    answer = assistant.ask("why does my piriformis hurt?")
+    urls = [c.url for c in answer.citations]
+    assert any("glutes-and-lower-back-pain" in u or "piriformis-syndrome" in u for u in urls)
+    assert "piriformis" in answer.answer.lower()
+
+
+def test_follow_up_about_exercises_stays_on_the_piriformis(assistant):
+    first = assistant.ask("why does my piriformis hurt?")
+    follow = assistant.ask(
+        "what exercises help with that?",
+        history=[{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}],
+    )
+    assert follow.grounded
+    assert any("piriformis" in c.url or "glutes" in c.url for c in follow.citations), follow.citations
+    alone = assistant.ask("what exercises help with that?")
+    assert alone.search_query == "what exercises help with that?"
+
+
+def test_clutch_question_json_is_not_grounded(data_dir, capsys):
+    assert main(["--data-dir", str(data_dir), "ask", "How do I replace the clutch on my car?", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["grounded"] is False and data["citations"] == []
+    assert data["answer"].startswith("I couldn't find that in our articles")
+    assert data["triage"] == "routine" and data["policy"] == [] and data["answerer"] == "extractive"
+
+
+def test_ask_file_gives_one_json_line_per_question_in_order(data_dir, tmp_path, capsys):
+    questions = tmp_path / "q.txt"
+    questions.write_text("what should I wear?\n\nHow do I replace the clutch on my car?\nheel pain\n", encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "ask", "--file", str(questions), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "what should I wear?",
+        "How do I replace the clutch on my car?",
+        "heel pain",
+    ]
+    assert [line["grounded"] for line in lines] == [True, False, True]
+
+
+def test_emergency_question_from_the_command_line(data_dir, capsys):
+    question = "my back hurts and I can't feel it when I wipe"
+    assert main(["--data-dir", str(data_dir), "ask", question]) == 0
+    out = capsys.readouterr().out
+    assert "call 999" in out and "A&E" in out and "Sources:" not in out and "[1]" not in out
+    assert main(["--data-dir", str(data_dir), "ask", question, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["triage"] == "emergency" and data["citations"] == [] and data["grounded"] is False

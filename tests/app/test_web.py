@@ -1,0 +1,286 @@
+"""The web app's API, storage and widget script, without a browser (fake embedder, real Chroma)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import FakeEmbedder
+from fastapi.testclient import TestClient
+
+from assistant.app.conversations import ConversationLog
+from assistant.core.records import Answer, Citation
+from assistant.app.services import Services
+from assistant.core.settings import Settings
+from assistant.app.web.app import create_app
+from assistant.app.web.format import answer_markdown, banner_html, escape_markdown
+from assistant.app.web.runtime import WebRuntime
+from assistant.app.web.widget import WIDGET_JS
+
+
+@pytest.fixture
+def client(tmp_path, clinic_dir, backend):
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=clinic_dir,
+        min_relevance=0.12,
+        embed_origins="https://clinic.example",
+        _env_file=None,
+    )
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    runtime = WebRuntime(settings, services)
+    with TestClient(create_app(settings, runtime)) as c:  # the lifespan starts ingesting the corpus
+        assert runtime.wait_ready(60)
+        c.runtime = runtime
+        yield c
+
+
+def test_health_reports_store_model_and_articles(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["articles"] == 3 and health["model"] == "fake/bag-of-words"
+
+
+def test_ask_returns_the_answer_json_with_an_id(client):
+    data = client.post("/api/ask", json={"question": "why does my piriformis hurt?"}).json()
+    assert data["grounded"] and data["citations"] and data["triage"] == "routine"
+    assert isinstance(data["id"], int)
+    follow = client.post(
+        "/api/ask",
+        json={"question": "what exercises help with that?", "history": [{"role": "user", "content": "why does my piriformis hurt?"}]},
+    ).json()
+    assert any("Exercises" in c["section"] for c in follow["citations"])
+
+
+def test_ask_stream_sends_deltas_then_the_answer(client):
+    with client.stream("POST", "/api/ask/stream", json={"question": "why does my piriformis hurt?"}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+    events = [block for block in body.split("\n\n") if block.strip()]
+    assert events[0].startswith("event: delta") and events[-1].startswith("event: answer")
+    final = json.loads(events[-1].split("data: ", 1)[1])
+    deltas = "".join(json.loads(e.split("data: ", 1)[1])["text"] for e in events[:-1])
+    assert deltas == final["answer"]
+
+
+def test_emergency_over_the_api_is_stored_as_an_escalation(client):
+    data = client.post("/api/ask", json={"question": "crushing chest pain going down my left arm"}).json()
+    assert data["triage"] == "emergency" and "999" in data["answer"]
+    assert client.runtime.log.escalations()[0]["triage"] == "emergency"
+
+
+def test_search_and_feedback(client):
+    found = client.get("/api/search", params={"q": "heel pain", "k": 2}).json()
+    assert found["results"][0]["title"] == "Heel pain" and len(found["results"]) <= 2
+    answer = client.post("/api/ask", json={"question": "why does my piriformis hurt?"}).json()
+    assert client.post("/api/feedback", json={"id": answer["id"], "value": -1}).json() == {"ok": True}
+    assert client.post("/api/feedback", json={"id": 999999, "value": 1}).status_code == 404
+    assert client.post("/api/feedback", json={"id": answer["id"], "value": 5}).status_code == 422
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
+
+
+def test_openapi_documents_the_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/ask/stream", "/api/search", "/api/feedback", "/healthz"} <= set(paths)
+
+
+def test_headers_widget_script_and_staff_off(client):
+    assert client.get("/widget/").headers["content-security-policy"] == "frame-ancestors 'self' https://clinic.example"
+    assert client.get("/").headers["content-security-policy"] == "frame-ancestors 'self'"
+    script = client.get("/widget.js")
+    assert script.headers["content-type"].startswith("application/javascript")
+    assert "clinic-assistant-button" in script.text and "/widget/" in script.text
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/"
+    config = client.get("/staff/config").json()
+    assert "The reception console is off" in json.dumps(config)
+
+
+def test_widget_script_only_takes_safe_options():
+    assert '/^#[0-9a-fA-F]{3,8}$/.test(data.color || "")' in WIDGET_JS
+    assert 'data.position === "left" ? "left" : "right"' in WIDGET_JS
+    assert "encodeURIComponent(data.greeting" in WIDGET_JS and "innerHTML" not in WIDGET_JS
+
+
+def test_embed_origins_are_validated():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="CLINIC_EMBED_ORIGINS"):
+        Settings(embed_origins="javascript:alert(1)", _env_file=None)
+
+
+# --------------------------------------------------------------------------- chat formatting
+
+
+def test_chat_markdown_escapes_everything_but_our_citation_links():
+    answer = Answer(
+        question="q",
+        answer="Use [this](javascript:alert(1)) <img src=x onerror=alert(1)> **bold** [1].",
+        citations=(Citation(1, "Glutes", "https://clinic.example/a#why", "Glutes > Why", "/a.md", "p"),),
+        grounded=True,
+    )
+    md = answer_markdown(answer)
+    assert "[\\[1\\]](https://clinic.example/a#why)" in md
+    assert "\\[this\\]\\(javascript:alert\\(1\\)\\)" in md
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in md and "\\*\\*bold\\*\\*" in md
+    assert "1. [Glutes — Why](https://clinic.example/a#why)" in md
+    assert escape_markdown("<b>hi</b>") == "&lt;b&gt;hi&lt;/b&gt;"
+
+
+def test_banners_follow_the_triage_level():
+    s = Settings(_env_file=None, emergency_number="112")
+    assert banner_html(Answer("q", "a", triage="routine"), s) == ""
+    emergency = banner_html(Answer("q", "a", triage="emergency"), s)
+    assert 'href="tel:112"' in emergency and "Call 112" in emergency and 'role="alert"' in emergency
+    assert "NHS 111" in banner_html(Answer("q", "a", triage="urgent"), s)
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def test_log_redacts_purges_and_groups_gaps(tmp_path):
+    log = ConversationLog(tmp_path / "c.sqlite3", retention_days=30)
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
+    log.record(Answer("ancient question about horses", "x"), when=old)
+    a = log.record(Answer("do you treat horses? mail jo@example.com", "I couldn't find that", grounded=False))
+    log.record(Answer("physio for horses with back pain", "I couldn't find that", grounded=False))
+    b = log.record(Answer("what should I wear", "Wear shorts [1].", grounded=True))
+    log.record(Answer("my chest is tight", "Call 999", triage="emergency"))
+    log.feedback(b, -1)
+    assert all("ancient" not in r["question"] for r in log.recent())  # purged on write
+    assert "jo@example.com" not in json.dumps(log.recent())
+    gaps = log.gaps()
+    horses = next(g for g in gaps if g.topic == "hors")
+    assert horses.count == 2
+    assert any("what should I wear" in g.examples for g in gaps)
+    assert [e["triage"] for e in log.escalations()] == ["emergency"]
+    with pytest.raises(KeyError):
+        log.feedback(12345, 1)
+    assert a > 0
+
+
+# --------------------------------------------------------------------------- limits and ops
+
+
+class ReadyClient(TestClient):
+    """A TestClient that, once entered, waits for the app's first start to finish."""
+
+    def __enter__(self):
+        client = super().__enter__()
+        assert self.runtime.wait_ready(60)
+        return client
+
+
+def make_client(tmp_path, clinic_dir, backend, **overrides):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=clinic_dir, min_relevance=0.12, _env_file=None, **overrides)
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    runtime = WebRuntime(settings, services)
+    client = ReadyClient(create_app(settings, runtime))
+    client.runtime = runtime
+    return client, services
+
+
+def test_first_start_opens_at_once_with_a_waiting_page(tmp_path, clinic_dir, backend):
+    import threading
+
+    client, services = make_client(tmp_path, clinic_dir, backend)
+    release = threading.Event()
+    real = services.ensure_ingested
+
+    def slow_first_ingest(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    services.ensure_ingested = slow_first_ingest
+    with TestClient(client.app) as raw:  # no waiting: this is what a visitor sees during the first ingest
+        page = raw.get("/")
+        assert page.status_code == 503 and "Getting the articles ready" in page.text
+        assert 'http-equiv="refresh"' in page.text and "999" in page.text
+        assert raw.get("/healthz").json()["status"] == "starting"
+        refused = raw.post("/api/ask", json={"question": "heel pain"})
+        assert refused.status_code == 503 and "reading the clinic's articles" in refused.json()["detail"]
+        assert refused.headers["retry-after"]
+        release.set()
+        assert client.runtime.wait_ready(60)
+        assert raw.get("/healthz").json()["status"] == "ok"
+        assert raw.post("/api/ask", json={"question": "heel pain"}).status_code == 200
+
+
+def test_a_failed_first_start_is_reported_not_hidden(tmp_path, clinic_dir, backend):
+    client, services = make_client(tmp_path, clinic_dir, backend)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    services.ensure_ingested = broken
+    with TestClient(client.app) as raw:
+        import time
+
+        deadline = time.monotonic() + 30
+        while client.runtime.start_error is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        health = raw.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "error" and "disk full" in health.json()["error"]
+        page = raw.get("/")
+        assert "not available" in page.text and "01632 960000" in page.text
+
+
+def test_rate_limit_answers_429_with_a_clear_message(tmp_path, clinic_dir, backend):
+    client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=60, rate_burst=2)
+    with client:
+        codes = [client.post("/api/ask", json={"question": "heel pain"}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        refused = client.post("/api/ask", json={"question": "heel pain"})
+        assert "faster than we can answer" in refused.json()["detail"]
+        assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_forwarded_clients_are_limited_separately_only_when_trusted(tmp_path, clinic_dir, backend):
+    client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=60, rate_burst=1, trust_forwarded_for=True)
+    with client:
+        for ip in ("10.0.0.1", "10.0.0.2"):
+            assert client.get("/api/search", params={"q": "knee"}, headers={"x-forwarded-for": ip}).status_code == 200
+        assert client.get("/api/search", params={"q": "knee"}, headers={"x-forwarded-for": "10.0.0.1"}).status_code == 429
+
+
+def test_a_failing_store_gives_a_friendly_503_and_health_says_so(tmp_path, clinic_dir, backend):
+    client, services = make_client(tmp_path, clinic_dir, backend)
+    with client:
+        assert client.post("/api/ask", json={"question": "heel pain"}).status_code == 200
+
+        def broken(*args, **kwargs):
+            raise ConnectionError("chroma is down")
+
+        services.backend.live = broken
+        response = client.post("/api/ask", json={"question": "heel pain"})
+        assert response.status_code == 503 and "can't reach its articles" in response.json()["detail"]
+        assert "01632 960000" in response.json()["detail"]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["store_reachable"] is False
+        metrics = client.get("/metrics").json()
+        assert metrics["requests"]["/api/ask 200"] == 1 and metrics["requests"]["/api/ask 503"] == 1
+        assert metrics["answers"]["triage_routine"] == 1 and "p95_ms" in metrics["latency"]["/api/ask"]
+
+
+def test_gate_refuses_when_the_queue_is_full():
+    import threading
+
+    from assistant.app.web.limits import Busy, Gate
+
+    gate = Gate(concurrency=1, queue=1, wait_s=0.2)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with gate.slot():
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    inside.wait(5)
+    with pytest.raises(Busy):  # waits 0.2 s for the one slot, then gives up
+        with gate.slot():
+            pass
+    release.set()
+    t.join()
+    with gate.slot():
+        pass

@@ -1,0 +1,93 @@
+"""Hybrid search with the real bundled model on the bundled corpus and real Chroma."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS, article_md
+
+from assistant.app.services import Services
+from assistant.core.settings import Settings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    data = tmp_path_factory.mktemp("real-data")
+    services = Services(Settings(data_dir=data, corpus_dir=CORPUS, _env_file=None))
+    report = services.ingest()
+    assert report.ok and len(report.added) >= 17
+    return services
+
+
+def slug(hit) -> str:
+    return hit.source.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def test_piriformis_question_finds_the_glutes_and_piriformis_articles(real):
+    result = real.retriever.search("why does my piriformis hurt?")
+    top2 = [slug(h) for h in result.hits[:2]]
+    assert set(top2) == {"glutes-and-lower-back-pain", "piriformis-syndrome"}
+    first = result.hits[0]
+    assert "piriformis" in first.passage.text.lower()
+    assert first.url.startswith(f"https://clinic.example/articles/{slug(first)}#")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("my heel really hurts when I get out of bed in the morning", "plantar-heel-pain"),
+        ("pain on the outside of my knee when I go running", "itb-runners-knee"),
+        ("sore elbow after using a screwdriver all weekend", "tennis-elbow"),
+        ("front of my knee hurts going down stairs", "kneecap-pain"),
+        ("pulled the back of my thigh sprinting", "hamstring-strain"),
+        ("I rolled my ankle playing netball, how do I get back to sport", "ankle-sprain-rehab"),
+        ("pelvis pain while pregnant when turning over in bed", "pelvic-girdle-pain-in-pregnancy"),
+        ("stiff neck after someone drove into the back of my car", "whiplash"),
+        ("what should I wear to my first physio appointment", "clinic-faq"),
+        ("hurts to lie on my side at night, outer hip", "gluteal-tendinopathy"),
+        ("is exercise safe with arthritis in my knee", "hip-and-knee-osteoarthritis"),
+        ("shoulder hurts when i lift my arm above my head", "shoulder-impingement"),
+        ("shooting pain from my lower back down my leg", "sciatica"),
+        ("back aches after sitting at my desk all day", "desk-work-and-sitting"),
+        ("can i cancel my apointment", "clinic-faq"),
+    ],
+)
+def test_visitor_phrasings_return_the_right_article_first(real, query, expected):
+    result = real.retriever.search(query)
+    assert result.hits, f"no result for {query!r}"
+    assert slug(result.hits[0]) == expected, [slug(h) for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["How do I replace the clutch on my car?", "best lasagne recipe with spinach", "who won the football last night"],
+)
+def test_off_topic_questions_find_no_good_source(real, query):
+    result = real.retriever.search(query)
+    assert result.hits == (), [(slug(h), h.relevance) for h in result.hits]
+    assert not result.grounded
+
+
+def test_real_chunks_fit_the_model(real):
+    live = real.backend.live()
+    assert live.manifest()["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert live.manifest()["embedding_dim"] == 384
+    count = real.embedder.count_tokens
+    for _, text, meta in live.documents():
+        assert count(f"{meta['section']}\n{text}") <= real.settings.chunk_tokens <= 254
+
+
+def test_keyword_index_follows_the_store(real, tmp_path):
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "coccyx.md").write_text(
+        article_md("Tailbone pain", "coccyx", {"What it is": "Coccydynia is pain in the coccyx, the tailbone."}),
+        encoding="utf-8",
+    )
+    assert all(slug(h) != "coccyx" for h in real.retriever.search("coccydynia tailbone").hits)
+    real.ingest([folder])
+    assert slug(real.retriever.search("coccydynia tailbone").hits[0]) == "coccyx"
+    (folder / "coccyx.md").unlink()
+    real.ingest([folder])
+    assert all(slug(h) != "coccyx" for h in real.retriever.search("coccydynia tailbone").hits)
