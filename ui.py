@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 def main() -> None:
-    """Wire settings into the web app and serve it."""
-    from assistant.core.settings import load_settings
+    """Compose the services from the settings and serve the web app."""
+    from assistant.app.services import Services
     from assistant.app.web.app import serve
+    from assistant.core.settings import load_settings
 
-    serve(load_settings())
+    serve(Services(load_settings()))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Usage:
 
 from __future__ import annotations
 
+from assistant.app import operations
 import argparse
 import statistics
 import sys
@@ -40,14 +41,14 @@ def latency(repeat: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Settings(data_dir=Path(tmp), _env_file=None))
-        services.ingest()
+        operations.ingest(services)
         assistant = services.assistant
-        assistant.ask("warm up question about knees")
+        assistant.ask("warm up question about knees").answer
         times = []
         for _ in range(repeat):
             for q in QUESTIONS:
                 t = time.perf_counter()
-                assistant.ask(q)
+                assistant.ask(q).answer
                 times.append((time.perf_counter() - t) * 1000)
     table([
         ("ask latency p50 (extractive, warm)", f"{statistics.median(times):.1f} ms", f"{len(times)} asks, bundled corpus"),
@@ -65,10 +66,10 @@ def medquad(path: Path, n_queries: int, limit_docs: int | None) -> None:
         folder = Path(tmp) / "articles"
         queries = sample_queries(convert(path, folder, limit_docs), n_queries, seed=11)
         services = Services(Settings(data_dir=Path(tmp) / "data", corpus_dir=folder, _env_file=None))
-        services.ingest([folder])
+        operations.ingest(services, [folder])
         right = grounded = 0
         for q in queries:
-            answer = services.assistant.ask(q.text)
+            answer = services.assistant.ask(q.text).answer
             grounded += answer.grounded
             right += any(Path(c.source).name in q.relevant for c in answer.citations)
         n_docs = len(list(folder.glob("*.md")))
@@ -95,8 +96,8 @@ def llm(n_questions: int) -> None:
             llm_max_tokens=200, _env_file=None,
         )
         services = Services(settings)
-        services.ingest()
-        answerer = LLMAnswerer(services.chat_model, "openai", settings.clinic_name)
+        operations.ingest(services)
+        answerer = LLMAnswerer(services.chat_model, "openai", settings.clinic.name)
         ttft, rates, fallbacks = [], [], 0
         for q in QUESTIONS[:n_questions]:
             hits = services.retriever.search(q).hits
@@ -114,7 +115,7 @@ def llm(n_questions: int) -> None:
             tokens = max(1, len(text.split()) * 4 // 3)  # estimate: no tokenizer for SmolLM2 here
             ttft.append(first * 1000 if first else total * 1000)
             rates.append(tokens / max(total - (first or 0), 1e-6))
-            fallbacks += services.assistant.ask(q).fallback
+            fallbacks += services.assistant.ask(q).answer.fallback
     table([
         ("LLM time to first token p50", f"{statistics.median(ttft):.0f} ms", f"SmolLM2-135M Q4_1, llama.cpp server, {len(ttft)} questions"),
         ("LLM generation speed p50", f"{statistics.median(rates):.1f} tokens/s", "tokens estimated as 4/3 per word"),

@@ -8,6 +8,7 @@ cosine similarity that search finds, and the floor halfway between the two group
 
 from __future__ import annotations
 
+from assistant.app import operations
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ def main() -> None:
     rows = [line.split("\t", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")]
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Settings(data_dir=Path(tmp), min_relevance=-1.0, _env_file=None))
-        services.ingest()
+        operations.ingest(services)
         scores = {"in": [], "out": []}
         for label, question in rows:
             result = services.retriever.search(question)

@@ -7,6 +7,7 @@ Prints a Markdown table of hit@1, MRR@10 and nDCG@10 (article level).
 
 from __future__ import annotations
 
+from assistant.app import operations
 import argparse
 import math
 import platform
@@ -53,7 +54,7 @@ def run_ours(folder: Path, work: Path, queries: list[Query], min_relevance: floa
     kwargs = {} if min_relevance is None else {"min_relevance": min_relevance}
     services = Services(Settings(data_dir=work / "ours", corpus_dir=folder, _env_file=None, **kwargs))
     t = time.perf_counter()
-    services.ingest([folder])
+    operations.ingest(services, [folder])
     ingest_s = time.perf_counter() - t
     retriever = services.retriever
     retriever.search("warm up")

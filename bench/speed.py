@@ -6,6 +6,7 @@ Usage: python bench/speed.py ../shared/data/medquad [--limit-docs 400] [--querie
 
 from __future__ import annotations
 
+from assistant.app import operations
 import argparse
 import statistics
 import subprocess
@@ -68,7 +69,7 @@ def main() -> None:
         services = Services(Settings(data_dir=work / "ours", _env_file=None))
         services.embedder.embed_query("warm up")
         t = time.perf_counter()
-        report = services.ingest([folder])
+        report = operations.ingest(services, [folder])
         ours_s = time.perf_counter() - t
 
         from langchain_chroma import Chroma
@@ -77,7 +78,7 @@ def main() -> None:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         embeddings = HuggingFaceEmbeddings(
-            model_name=str(services.settings.resolved_model_path()),
+            model_name=str(services.settings.embedding.resolved_model_path()),
             model_kwargs={"device": "cpu"},
             encode_kwargs={"normalize_embeddings": True},
         )

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.core.records import Article, Chunk, Section
+from assistant.core.records import Article, Chunk, Section, embed_text
 from assistant.core.text import text_pieces
 
 TokenCounter = Callable[[str], int]
@@ -93,7 +93,7 @@ def chunk_section(
     out = []
     for group in chunks:
         body = _join([u for u, _ in group])
-        out.append((body, count(f"{heading}\n{body}")))
+        out.append((body, count(embed_text(heading, body))))
     return out
 
 
@@ -102,10 +102,10 @@ def _join(units: list[str]) -> str:
     return "".join(units).strip()
 
 
-def chunk_id(source: str, position: int, embed_text: str) -> str:
+def chunk_id(source: str, position: int, text: str) -> str:
     """Deterministic id: source hash, position and text hash."""
     src = hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
-    txt = hashlib.sha1(embed_text.encode("utf-8")).hexdigest()[:16]
+    txt = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
     return f"{src}-{position:05d}-{txt}"
 
 
@@ -124,10 +124,9 @@ def _section_chunks(
     out = []
     for offset, (text, tokens) in enumerate(chunk_section(heading, section.text, count, params)):
         position = start + offset
-        embed_text = f"{heading}\n{text}"
         out.append(
             Chunk(
-                id=chunk_id(article.source, position, embed_text),
+                id=chunk_id(article.source, position, embed_text(heading, text)),
                 source=article.source,
                 position=position,
                 title=article.title,
@@ -137,6 +136,18 @@ def _section_chunks(
                 text=text,
                 tokens=tokens,
                 article_hash=article.content_hash,
+                article_meta=stored_metadata(article.metadata) if position == 0 else {},
             )
         )
+    return out
+
+
+def stored_metadata(metadata: dict) -> dict[str, str]:
+    """An article's front matter as flat strings the store can keep (tags comma-joined)."""
+    out = {}
+    for key, value in metadata.items():
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        if value is not None and str(value).strip():
+            out[key] = str(value)[:1000]
     return out

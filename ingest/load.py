@@ -221,7 +221,6 @@ def _build(
     path: Path,
     source: str,
     digest: str,
-    kind: str,
     body: str,
     title: str | None,
     url: str | None,
@@ -238,7 +237,6 @@ def _build(
         url=url or path.resolve().as_uri(),
         sections=tuple(sections),
         content_hash=digest,
-        kind=kind,
         metadata=metadata,
     )
 
@@ -285,7 +283,7 @@ def _load_markdown(path: Path, source: str, digest: str, text: str) -> Article:
     if url is not None and not (isinstance(url, str) and re.match(r"https?://", url)):
         raise LoadError(f"front matter url must start with http:// or https:// (got {url!r})")
     metadata = {k: _plain(front[k]) for k in METADATA_FIELDS if front.get(k) is not None}
-    return _build(path, source, digest, "markdown", body, str(title) if title else None, url, metadata)
+    return _build(path, source, digest, body, str(title) if title else None, url, metadata)
 
 
 # --------------------------------------------------------------------------- plain text
@@ -334,7 +332,7 @@ def plain_text_to_markdown(text: str) -> tuple[str | None, str, dict[str, Any]]:
 
 def _load_text(path: Path, source: str, digest: str, text: str) -> Article:
     title, body, metadata = plain_text_to_markdown(text)
-    return _build(path, source, digest, "text", body, title, None, metadata)
+    return _build(path, source, digest, body, title, None, metadata)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -380,7 +378,7 @@ def _load_html(path: Path, source: str, digest: str, data: bytes, fallback_url: 
             metadata["author"] = meta.author
         if meta.description:
             metadata["summary"] = meta.description
-    return _build(path, source, digest, "html", normalise_text(body), title, url or fallback_url, metadata)
+    return _build(path, source, digest, normalise_text(body), title, url or fallback_url, metadata)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -416,6 +414,5 @@ def _load_pdf(path: Path, source: str, digest: str, data: bytes) -> Article:
         url=path.resolve().as_uri(),
         sections=tuple(sections),
         content_hash=digest,
-        kind="pdf",
         metadata={},
     )

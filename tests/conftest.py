@@ -97,6 +97,21 @@ SAMPLE_ARTICLES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_clinic_environment(monkeypatch):
+    """Tests see only the settings they pass: CLINIC_* from the shell never leak in."""
+    import os
+
+    for name in list(os.environ):
+        if name.upper().startswith("CLINIC_"):
+            monkeypatch.delenv(name)
+
+
+def stream_items(response) -> list:
+    """A Response as the old stream shape: its text pieces, then the final Answer."""
+    return [*response, response.answer]
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

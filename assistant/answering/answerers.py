@@ -9,16 +9,18 @@ check is replaced by the extractive one (the Answer records the fallback).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.core import prompts
 from assistant.answering.extractive import Pick, extract
 from assistant.safety.policy import strip_instructions
 from assistant.safety.privacy import redact
-from assistant.core.records import Citation, Passage, SearchHit, Turn
+from assistant.core.records import CITATION, Citation, Passage, SearchHit, Turn
 
-_CITE = re.compile(r"\s?\[(\d{1,2})\]")
+log = logging.getLogger(__name__)
+_CITE = re.compile(r"\s?" + CITATION.pattern)
 _CITE_GROUP = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})+)\]")
 # Doses and prescriptions the assistant must never give.
 _DOSE = re.compile(
@@ -34,6 +36,7 @@ class Draft:
 
     text: str
     citations: tuple[Citation, ...]
+    pieces: tuple[str, ...] = ()  # how the text streams; joined, they are ``text``
 
 
 class AnswerCheckError(ValueError):
@@ -69,43 +72,79 @@ def draft_from_picks(picks: Sequence[Pick]) -> Draft:
     """Sentences joined with the [n] of their passage; passages numbered by first use."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
-    parts = []
+    pieces = []
     for pick in picks:
         key = pick.passage.chunk_id
         if key not in numbers:
             numbers[key] = len(numbers) + 1
             citations.append(citation_for(numbers[key], pick.passage))
-        parts.append(f"{pick.sentence} [{numbers[key]}]")
-    return Draft(" ".join(parts), tuple(citations))
+        pieces.append(("" if not pieces else " ") + f"{pick.sentence} [{numbers[key]}]")
+    return Draft("".join(pieces), tuple(citations), tuple(pieces))
+
+
+class CitationCheck:
+    """Checks an LLM answer sentence by sentence against the sources it was given.
+
+    Citations that point at nothing are removed; the rest are renumbered in order
+    of first use. A sentence that mentions a dose fails the check.
+    """
+
+    def __init__(self, sources: Sequence[Citation]):
+        self.by_n = {c.n: c for c in sources}
+        self.order: dict[int, int] = {}
+
+    def sentence(self, text: str) -> str:
+        """The sentence with valid, renumbered citations (AnswerCheckError on a dose)."""
+        text = _CITE_GROUP.sub(lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text)
+
+        def renumber(match: re.Match) -> str:
+            n = int(match.group(1))
+            if n not in self.by_n:
+                return ""
+            self.order.setdefault(n, len(self.order) + 1)
+            return f" [{self.order[n]}]"
+
+        cleaned = _CITE.sub(renumber, text)
+        cleaned = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", cleaned)
+        if _DOSE.search(cleaned):
+            raise AnswerCheckError("mentions a dose")
+        return cleaned
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.order)
+
+    def citations(self) -> tuple[Citation, ...]:
+        by_n = self.by_n
+        return tuple(
+            Citation(new, by_n[old].title, by_n[old].url, by_n[old].section, by_n[old].source, by_n[old].passage)
+            for old, new in sorted(self.order.items(), key=lambda kv: kv[1])
+        )
 
 
 def check_citations(text: str, sources: Sequence[Citation]) -> Draft:
-    """Drop [n] that point at nothing; keep only cited sources, renumbered in order of use.
-
-    Raises AnswerCheckError when no valid citation is left or a dose appears.
-    """
-    text = _CITE_GROUP.sub(lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text)
-    by_n = {c.n: c for c in sources}
-    order: dict[int, int] = {}
-
-    def renumber(match: re.Match) -> str:
-        n = int(match.group(1))
-        if n not in by_n:
-            return ""
-        order.setdefault(n, len(order) + 1)
-        return f" [{order[n]}]"
-
-    cleaned = _CITE.sub(renumber, text).strip()
-    cleaned = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", cleaned)
-    if not order:
+    """A whole answer checked at once (AnswerCheckError when no valid citation is left or a dose appears)."""
+    check = CitationCheck(sources)
+    cleaned = check.sentence(text).strip()
+    if not check.cited:
         raise AnswerCheckError("no valid citation")
-    if _DOSE.search(cleaned):
-        raise AnswerCheckError("mentions a dose")
-    citations = tuple(
-        Citation(new, by_n[old].title, by_n[old].url, by_n[old].section, by_n[old].source, by_n[old].passage)
-        for old, new in sorted(order.items(), key=lambda kv: kv[1])
-    )
-    return Draft(cleaned, citations)
+    return Draft(cleaned, check.citations(), (cleaned,))
+
+
+#: The end of a sentence in streamed text: . ! or ? (then any citations), then space before more text.
+_SENTENCE_BREAK = re.compile(r"[.!?](?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])*(?=\s+\S)")
+
+
+def checked_sentences(deltas: Iterator[str], check: CitationCheck) -> Iterator[str]:
+    """Sentences of streamed text, each passed through the check as soon as it is complete."""
+    buffer = ""
+    for delta in deltas:
+        buffer += delta
+        while (match := _SENTENCE_BREAK.search(buffer)) is not None:
+            sentence, buffer = buffer[: match.end()], buffer[match.end():]
+            yield check.sentence(redact(sentence))
+    if buffer.strip():
+        yield check.sentence(redact(buffer))
 
 
 class ExtractiveAnswerer:
@@ -116,18 +155,14 @@ class ExtractiveAnswerer:
     def __init__(self, max_sentences: int = 4):
         self.max_sentences = max_sentences
 
-    def draft(self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()) -> Draft:
-        picks = extract(question, hits, self.max_sentences)
-        if not picks:  # nothing quotable: fall back to the best passage's first sentences
-            return Draft("", ())
-        return draft_from_picks(picks)
-
-    def stream(self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
-        draft = self.draft(question, hits, history)
-        sentences = re.split(r"(?<=\])\s+", draft.text) if draft.text else []
-        for i, sentence in enumerate(sentences):
-            yield sentence if i == 0 else " " + sentence
-        yield draft
+    def stream(
+        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()
+    ) -> Generator[str, None, Draft]:
+        """Each quoted sentence as it is chosen, then the Draft (empty when nothing is quotable)."""
+        draft = draft_from_picks(extract(question, hits, self.max_sentences))
+        for piece in draft.pieces:
+            yield piece
+        return draft
 
 
 class LLMAnswerer:
@@ -165,19 +200,40 @@ class LLMAnswerer:
         )
         return out
 
-    def stream(self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
-        """Text deltas as the model writes, then the checked Draft (AnswerCheckError if it fails)."""
-        sources = numbered_sources(hits, self.max_sources)
-        parts: list[str] = []
-        for chunk in self.chat_model.stream(self.messages(question, sources, history)):
-            delta = chunk.content if isinstance(chunk.content, str) else ""
-            if delta:
-                parts.append(delta)
-                yield delta
-        yield check_citations(redact("".join(parts)), sources)
+    def stream(
+        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()
+    ) -> Generator[str, None, Draft]:
+        """Checked sentences as the model writes them, then the Draft.
 
-    def draft(self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()) -> Draft:
+        Nothing is streamed until a sentence with a valid citation has arrived, and
+        every sentence is checked before it is shown, so text that a check would
+        replace never reaches the visitor. Before anything is shown, a failure raises
+        (AnswerCheckError, or the model's own error) and the caller falls back; after
+        that, the answer ends with the last sentence that passed.
+        """
         sources = numbered_sources(hits, self.max_sources)
-        reply = self.chat_model.invoke(self.messages(question, sources, history))
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        return check_citations(redact(text), sources)
+        check = CitationCheck(sources)
+        held: list[str] = []
+        shown: list[str] = []
+        deltas = (
+            chunk.content
+            for chunk in self.chat_model.stream(self.messages(question, sources, history))
+            if isinstance(chunk.content, str) and chunk.content
+        )
+        try:
+            for sentence in checked_sentences(deltas, check):
+                held.append(sentence)
+                if check.cited:
+                    for piece in held:
+                        piece = piece.lstrip() if not shown else piece
+                        shown.append(piece)
+                        yield piece
+                    held = []
+        except Exception:
+            if not shown:
+                raise
+            log.warning("the LLM answer stopped early; keeping the %d checked sentences shown", len(shown))
+        if not shown:
+            raise AnswerCheckError("no valid citation")
+        text = "".join(shown)
+        return Draft(text, check.citations(), tuple(shown))

@@ -7,22 +7,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.core.settings import Settings, SettingsError
+from assistant.core.settings import LLMSettings, SettingsError
 
 LLM_BACKENDS = ("openai", "ollama", "llamacpp")
 
 
-def chat_model_from_settings(settings: Settings):
+def chat_model_from_settings(answerer: str, llm: LLMSettings):
     """The configured chat model, or None for the default extractive answerer."""
-    kind = settings.answerer
+    kind = answerer
     if kind == "extractive":
         return None
     if kind == "openai":
-        return _openai(settings)
+        return _openai(llm)
     if kind == "ollama":
-        return _ollama(settings)
+        return _ollama(llm)
     if kind == "llamacpp":
-        return _llamacpp(settings)
+        return _llamacpp(llm)
     raise SettingsError(f"CLINIC_ANSWERER={kind!r} is not one of extractive, {', '.join(LLM_BACKENDS)}")
 
 
@@ -31,36 +31,36 @@ def _need(module: str, extra: str, setting: str) -> None:
         raise SettingsError(f"{setting} needs the '{extra}' extra: pip install -e '.[{extra}]'")
 
 
-def _openai(s: Settings):
+def _openai(s: LLMSettings):
     _need("langchain_openai", "llm", "CLINIC_ANSWERER=openai")
     from langchain_openai import ChatOpenAI
 
-    if not s.llm_model:
+    if not s.model:
         raise SettingsError("CLINIC_ANSWERER=openai needs CLINIC_LLM_MODEL (the model name the server serves)")
-    key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"
+    key = s.api_key.get_secret_value() if s.api_key else "not-needed"
     return ChatOpenAI(
-        base_url=s.llm_base_url or None,
+        base_url=s.base_url or None,
         api_key=key,
-        model=s.llm_model,
-        temperature=s.llm_temperature,
-        max_tokens=s.llm_max_tokens,
-        timeout=s.llm_timeout_s,
+        model=s.model,
+        temperature=s.temperature,
+        max_tokens=s.max_tokens,
+        timeout=s.timeout_s,
         max_retries=1,
     )
 
 
-def _ollama(s: Settings):
+def _ollama(s: LLMSettings):
     _need("langchain_ollama", "llm", "CLINIC_ANSWERER=ollama")
     from langchain_ollama import ChatOllama
 
-    if not s.llm_model:
+    if not s.model:
         raise SettingsError("CLINIC_ANSWERER=ollama needs CLINIC_LLM_MODEL (e.g. llama3.2:3b)")
     return ChatOllama(
-        base_url=s.llm_base_url or "http://127.0.0.1:11434",
-        model=s.llm_model,
-        temperature=s.llm_temperature,
-        num_predict=s.llm_max_tokens,
-        client_kwargs={"timeout": s.llm_timeout_s},
+        base_url=s.base_url or "http://127.0.0.1:11434",
+        model=s.model,
+        temperature=s.temperature,
+        num_predict=s.max_tokens,
+        client_kwargs={"timeout": s.timeout_s},
     )
 
 
@@ -73,12 +73,12 @@ def smollm2_gguf() -> Path | None:
     return path if path.is_file() else None
 
 
-def _llamacpp(s: Settings):
+def _llamacpp(s: LLMSettings):
     path = s.llamacpp_model_path or smollm2_gguf()
     if path is None or not Path(path).is_file():
         raise SettingsError("CLINIC_ANSWERER=llamacpp needs CLINIC_LLAMACPP_MODEL_PATH (an existing .gguf file)")
     _need("llama_cpp", "llamacpp", "CLINIC_ANSWERER=llamacpp")
-    return _llamacpp_chat_class()(model_path=str(path), temperature=s.llm_temperature, max_tokens=s.llm_max_tokens)
+    return _llamacpp_chat_class()(model_path=str(path), temperature=s.temperature, max_tokens=s.max_tokens)
 
 
 def _llamacpp_chat_class():

@@ -1,19 +1,20 @@
-"""The assistant: question (and history) in, checked and cited Answer out."""
+"""The assistant: a message (and the conversation so far) in, a streamed, checked, cited answer out."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from assistant.core import prompts
-from assistant.answering.answerers import AnswerCheckError, Draft, ExtractiveAnswerer, LLMAnswerer
+from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense
-from assistant.safety.privacy import redact
+from assistant.answering.response import Response
+from assistant.core import prompts
 from assistant.core.records import Answer, SearchHit, Turn
+from assistant.core.settings import ClinicSettings, SafetySettings
+from assistant.safety.privacy import redact
 from assistant.safety.screen import screen
-from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,40 +36,45 @@ def as_turns(history: Iterable[HistoryItem] | None) -> list[Turn]:
 
 
 class Assistant:
-    """Answers questions from the clinic's articles, with an LLM when one is configured."""
+    """Answers from the clinic's articles; an LLM writes the answer when one is configured."""
 
-    def __init__(self, settings: Settings, retriever, chat_model=None):
-        self.settings = settings
+    def __init__(
+        self,
+        retriever,
+        *,
+        safety: SafetySettings,
+        clinic: ClinicSettings,
+        extractive: ExtractiveAnswerer,
+        llm: LLMAnswerer | None = None,
+        chat_model=None,
+    ):
         self.retriever = retriever
+        self.safety = safety
+        self.clinic = clinic
+        self.extractive = extractive
+        self.llm = llm
         self.chat_model = chat_model
-        self.extractive = ExtractiveAnswerer(settings.answer_max_sentences)
-        self.llm = (
-            LLMAnswerer(chat_model, name=settings.answerer, clinic_name=settings.clinic_name)
-            if chat_model is not None
-            else None
-        )
 
-    def ask(self, question: str, history: Iterable[HistoryItem] | None = None) -> Answer:
-        """The complete answer to ``question``."""
-        answer = None
-        for item in self.ask_stream(question, history):
-            if isinstance(item, Answer):
-                answer = item
-        assert answer is not None
-        return answer
+    def ask(self, question: str, history: Iterable[HistoryItem] | None = None) -> Response:
+        """The reply to ``question``: iterate it for text as it is written, then read ``.answer``.
 
-    def ask_stream(self, question: str, history: Iterable[HistoryItem] | None = None) -> Iterator[str | Answer]:
-        """Text deltas as the answer is written, then the final Answer.
-
-        Every message passes the safety screen first (triage, guards, redaction).
-        The final Answer is authoritative: if an LLM answer fails its checks after
+        Every message passes the safety screen first (triage, guards, redaction). The
+        final Answer is authoritative: if an LLM answer fails its checks after
         streaming, the Answer carries the extractive fallback text instead.
         """
-        started = time.perf_counter()
         turns = [Turn(t.role, redact(t.content)) for t in as_turns(history)]
-        checked = screen(question or "", self.settings)
+        return Response(lambda: self._reply(question or "", turns))
+
+    def _reply(self, question: str, turns: list[Turn]) -> Generator[str, None, Answer]:
+        started = time.perf_counter()
+        checked = screen(question, self.safety)
         q = checked.question
         base = Answer(question=q, answer="", triage=checked.triage.level, policy=checked.policy, answerer=self._name())
+        said: list[str] = []
+
+        def say(text: str):
+            said.append(text)
+            return text
 
         def finish(answer: Answer) -> Answer:
             log.info(
@@ -78,43 +84,32 @@ class Assistant:
             return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
         if checked.stops:
-            yield checked.reply
-            yield finish(replace(base, answer=checked.reply, answerer="safety"))
-            return
+            yield say(checked.reply)
+            return finish(replace(base, answer=checked.reply, answerer="safety"))
         if not q:
-            yield prompts.EMPTY_QUESTION
-            yield finish(replace(base, answer=prompts.EMPTY_QUESTION))
-            return
+            yield say(prompts.EMPTY_QUESTION)
+            return finish(replace(base, answer=prompts.EMPTY_QUESTION))
 
         prefix = "\n\n".join(checked.prefix)
         if prefix:
-            yield prefix + "\n\n"
+            yield say(prefix + "\n\n")
         query = condense(q, turns, self.chat_model)
         result = self.retriever.search(query)
-        lead = f"{prefix}\n\n" if prefix else ""
+        booking, phone = self.clinic.booking_url, self.clinic.phone
         if not result.hits:
-            text = prompts.no_source_reply(self.settings.booking_url, self.settings.clinic_phone)
-            yield text
-            yield finish(replace(base, answer=lead + text, search_query=query))
-            return
+            yield say(prompts.no_source_reply(booking, phone))
+            return finish(replace(base, answer="".join(said), search_query=query))
 
         draft, answerer, fallback = yield from self._draft(q, query, result.hits, turns)
+        said.extend(draft.pieces)
         if not draft.text:
-            text = prompts.no_source_reply(self.settings.booking_url, self.settings.clinic_phone)
-            yield text
-            yield finish(replace(base, answer=lead + text, answerer=answerer, fallback=fallback, search_query=query))
-            return
-        closing = prompts.closing(self.settings.booking_url, self.settings.clinic_phone)
-        yield f"\n\n{closing}"
-        yield finish(
+            yield say(prompts.no_source_reply(booking, phone))
+            return finish(replace(base, answer="".join(said), answerer=answerer, fallback=fallback, search_query=query))
+        yield say(f"\n\n{prompts.closing(booking, phone)}")
+        return finish(
             replace(
-                base,
-                answer=f"{lead}{draft.text}\n\n{closing}",
-                citations=draft.citations,
-                grounded=True,
-                answerer=answerer,
-                fallback=fallback,
-                search_query=query,
+                base, answer="".join(said), citations=draft.citations, grounded=True, answerer=answerer,
+                fallback=fallback, search_query=query,
             )
         )
 
@@ -122,29 +117,21 @@ class Assistant:
         return self.llm.name if self.llm else self.extractive.name
 
     def _draft(self, question: str, query: str, hits: Sequence[SearchHit], turns: list[Turn]):
-        """Run the LLM answerer if configured, else or on failure the extractive one."""
+        """The LLM's checked answer if one is configured, else (or when it fails) the extractive one.
+
+        The LLM answerer shows nothing before its first checked sentence and raises
+        before showing anything when it fails, so a fallback never follows LLM text.
+        Returns (draft, answerer name, fallback).
+        """
         fallback = False
-        streamed = False
         if self.llm is not None:
             try:
-                draft = None
-                for item in self.llm.stream(question, hits, turns):
-                    if isinstance(item, Draft):
-                        draft = item
-                    else:
-                        streamed = True
-                        yield item
-                if draft is not None:
-                    return draft, self.llm.name, False
+                draft = yield from self.llm.stream(question, hits, turns)
+                return draft, self.llm.name, False
             except AnswerCheckError as exc:
                 log.info("LLM answer failed its check (%s); using the extractive answer", exc)
             except Exception as exc:  # noqa: BLE001 - a broken model must not break answers
                 log.warning("LLM answerer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             fallback = True
-        draft = None
-        for item in self.extractive.stream(query, hits, turns):
-            if isinstance(item, Draft):
-                draft = item
-            elif not streamed:
-                yield item
+        draft = yield from self.extractive.stream(query, hits, turns)
         return draft, self.extractive.name, fallback

@@ -9,6 +9,9 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.app import operations
+from assistant.app.render import sources_text
+
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
@@ -99,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from assistant.app.web.app import serve
 
-            serve(settings)
+            serve(services)
             return EXIT_OK
     except (StoreError, IngestLockedError, SettingsError) as exc:
         _err(str(exc))
@@ -111,13 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings_message(exc: Exception) -> str:
+    from assistant.core.settings import SECTIONS, env_name
+
     errors = getattr(exc, "errors", None)
     if callable(errors):
         parts = []
         for e in errors():
-            field = "_".join(str(x) for x in e.get("loc", ()))
-            name = f"CLINIC_{field.upper()}" if field else "settings"
-            parts.append(f"{name}: {e.get('msg')}")
+            loc = tuple(e.get("loc", ()))
+            message = str(e.get("msg", "")).removeprefix("Value error, ")
+            if len(loc) <= 1 and (not loc or loc[0] in SECTIONS):
+                parts.append(message)  # a check across fields: the message names the variables
+            else:
+                parts.append(f"{env_name(loc)}: {message}")
         return "invalid settings: " + "; ".join(parts)
     return f"invalid settings: {exc}"
 
@@ -130,9 +138,9 @@ def _ingest(services, args) -> int:
     files = [Path(p) for p in args.paths if p not in urls]
     if urls and args.rebuild:
         return _fail("--rebuild works on files and folders; ingest a website without it")
-    reports = [services.ingest_site(url, progress=_progress_factory()) for url in urls]
+    reports = [operations.ingest_site(services, url, progress=_progress_factory()) for url in urls]
     if files or not urls:
-        reports.append(services.ingest(files or None, rebuild=args.rebuild, progress=_progress_factory()))
+        reports.append(operations.ingest(services, files or None, rebuild=args.rebuild, progress=_progress_factory()))
     for report in reports:
         if args.json:
             print(json.dumps(report.to_json()))
@@ -185,7 +193,7 @@ def _search(services, args) -> int:
         return _fail("give at least one QUERY or --file FILE")
     if args.k is not None and args.k < 1:
         return _fail("--k must be at least 1")
-    services.ensure_ingested(notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
+    operations.ensure_ingested(services, notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
     retriever = services.retriever
     _emit((retriever.search(q, k=args.k) for q in queries), args.json, _print_result)
     return EXIT_OK
@@ -222,9 +230,9 @@ def _ask(services, args) -> int:
     questions = _read_queries(args, "questions")
     if not questions:
         return _fail("give at least one QUESTION or --file FILE")
-    services.ensure_ingested(notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
+    operations.ensure_ingested(services, notify=lambda m: print(m, file=sys.stderr), progress=_progress_factory())
     assistant = services.assistant
-    _emit((assistant.ask(q) for q in questions), args.json, _print_answer)
+    _emit((assistant.ask(q).answer for q in questions), args.json, _print_answer)
     return EXIT_OK
 
 
@@ -235,11 +243,8 @@ def _print_answer(answer) -> None:
         print()
     if answer.citations:
         print("Sources:")
-        for c in answer.citations:
-            part = c.section.split(" > ")[-1]
-            print(f"  [{c.n}] {c.title}" + (f" > {part}" if part != c.title else ""))
-            if c.url:
-                print(f"      {c.url}")
+        for line in sources_text(answer.citations):
+            print(f"  {line}")
     print()
 
 
@@ -247,7 +252,7 @@ def _print_answer(answer) -> None:
 
 
 def _stats(services, args) -> int:
-    stats = services.stats()
+    stats = operations.stats(services)
     if args.json:
         print(json.dumps(stats))
     else:

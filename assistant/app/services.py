@@ -1,156 +1,137 @@
-"""Builds the working parts from Settings, lazily and once (nothing happens at import)."""
+"""The composition root: every working part, built from Settings lazily and once.
+
+Nothing happens at import or construction: the model, the store and the log are
+made on first use, under a lock, so two threads never build the same part twice.
+Tests pass ready-made parts (``backend=``, ``embedder=`` ...) to swap real I/O
+for fakes; everything else is built from the settings section it needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cached_property
-from pathlib import Path
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from assistant.core.settings import Settings
 
 
 class Services:
-    """The store, embedder and retriever for one Settings object, each made on first use."""
+    """Store, embedder, retriever, assistant, conversation log, metrics and admission limits."""
 
-    def __init__(self, settings: Settings, backend=None, embedder=None, chat_model=None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backend=None,
+        embedder=None,
+        chat_model=None,
+        log=None,
+    ):
         self.settings = settings
-        if chat_model is not None:
-            self.__dict__["chat_model"] = chat_model
-        if backend is not None:
-            self.__dict__["backend"] = backend
-        if embedder is not None:
-            self.__dict__["embedder"] = embedder
+        self._lock = threading.RLock()
+        self._made: dict[str, Any] = {}
+        for name, value in (("backend", backend), ("embedder", embedder), ("chat_model", chat_model), ("log", log)):
+            if value is not None:
+                self._made[name] = value
 
-    @cached_property
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        made = self._made.get(name)
+        if made is not None:
+            return made
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = build()
+            return self._made[name]
+
+    # --------------------------------------------------------------------- retrieval
+
+    @property
     def backend(self):
+        """The Chroma store: embedded in the data folder, or a `chroma run` server."""
         from assistant.retrieval.chroma import backend_from_settings
 
-        return backend_from_settings(self.settings)
+        return self._once("backend", lambda: backend_from_settings(self.settings.storage, self.settings.chroma))
 
-    @cached_property
+    @property
     def embedder(self):
         from assistant.retrieval.embeddings import embedder_from_settings
 
-        return embedder_from_settings(self.settings)
+        return self._once("embedder", lambda: embedder_from_settings(self.settings.embedding))
 
-    @cached_property
+    @property
     def retriever(self):
         from assistant.retrieval.retriever import Retriever
 
-        s = self.settings
-        return Retriever(
-            self.backend,
-            self.embedder,
-            k=s.search_k,
-            candidates=s.search_candidates,
-            min_relevance=s.min_relevance,
-            dense_weight=s.dense_weight,
-        )
+        return self._once("retriever", lambda: Retriever(self.backend, self.embedder, self.settings.search))
 
-    @cached_property
-    def chat_model(self):
-        from assistant.answering.llm import chat_model_from_settings
-
-        return chat_model_from_settings(self.settings)
-
-    @cached_property
-    def assistant(self):
-        from assistant.answering.pipeline import Assistant
-
-        return Assistant(self.settings, self.retriever, self.chat_model)
+    # --------------------------------------------------------------------- answering
 
     @property
-    def chunk_params(self):
-        from ingest.chunk import ChunkParams
+    def chat_model(self):
+        """The LLM for CLINIC_ANSWERER=openai|ollama|llamacpp, or None for the extractive answerer."""
+        from assistant.answering.llm import chat_model_from_settings
 
-        return ChunkParams(
-            max_tokens=self.settings.chunk_tokens, overlap_tokens=self.settings.chunk_overlap_tokens
-        )
+        if "chat_model" not in self._made:
+            with self._lock:
+                if "chat_model" not in self._made:
+                    s = self.settings
+                    self._made["chat_model"] = chat_model_from_settings(s.answers.answerer, s.llm)
+        return self._made["chat_model"]
 
-    def ingest(self, paths: Sequence[Path] | None = None, rebuild: bool = False, progress=None):
-        """Ingest files or folders (default: the corpus folder) under the writer lock."""
-        from ingest.index import writer_lock
+    @property
+    def assistant(self):
+        from assistant.answering.answerers import ExtractiveAnswerer, LLMAnswerer
+        from assistant.answering.pipeline import Assistant
 
-        with writer_lock(self.settings.data_dir):
-            return self._ingest_locked(paths, rebuild, progress)
+        def build():
+            s = self.settings
+            chat = self.chat_model
+            llm = LLMAnswerer(chat, name=s.answers.answerer, clinic_name=s.clinic.name) if chat is not None else None
+            return Assistant(
+                self.retriever,
+                safety=s.safety,
+                clinic=s.clinic,
+                extractive=ExtractiveAnswerer(s.answers.max_sentences),
+                llm=llm,
+                chat_model=chat,
+            )
 
-    def _ingest_locked(self, paths: Sequence[Path] | None, rebuild: bool, progress=None):
-        from ingest.index import ingest
+        return self._once("assistant", build)
 
-        paths = list(paths) if paths else [self.settings.corpus_dir]
-        return ingest(
-            paths,
-            self.backend,
-            self.embedder,
-            self.chunk_params,
-            max_bytes=self.settings.max_file_bytes,
-            rebuild=rebuild,
-            progress=progress,
-        )
+    # --------------------------------------------------------------------- application
 
-    def ingest_site(self, url: str, progress=None):
-        """Ingest a website from a sitemap or blog URL, under the writer lock."""
-        from ingest.index import ingest_site, writer_lock
-        from ingest.web import Crawler
+    @property
+    def log(self):
+        """Conversations, feedback and escalations (SQLite in the data folder, redacted)."""
+        from assistant.app.conversations import ConversationLog
 
         s = self.settings
-        crawler = Crawler(timeout_s=s.web_timeout_s, max_bytes=s.max_file_bytes, delay_s=s.web_delay_s)
-        with writer_lock(s.data_dir):
-            return ingest_site(url, self.backend, self.embedder, self.chunk_params, crawler, progress=progress)
-
-    def is_empty(self) -> bool:
-        live = self.backend.live()
-        return live is None or live.count() == 0
-
-    def ensure_ingested(self, notify: Callable[[str], None], progress=None, wait_s: float = 900):
-        """Ingest the corpus folder when the store is empty (first use); else do nothing.
-
-        When another process holds the writer lock (say the web app's first ingest),
-        this waits for it, up to ``wait_s``, instead of failing, then reads what it built.
-        """
-        from ingest.index import IngestLockedError, lock_holder, writer_lock
-
-        if not self.is_empty():
-            return None
-        corpus = self.settings.corpus_dir
-        try:
-            with writer_lock(self.settings.data_dir):
-                if not self.is_empty():
-                    return None
-                notify(f"The store in {self.settings.data_dir} is empty: ingesting the articles in {corpus} (first use).")
-                report = self._ingest_locked([corpus], rebuild=False, progress=progress)
-        except IngestLockedError:
-            notify(
-                f"Another process{lock_holder(self.settings.data_dir)} is getting the articles ready; "
-                "waiting for it to finish..."
-            )
-            with writer_lock(self.settings.data_dir, wait_s=wait_s):
-                pass
-            return self.ensure_ingested(notify, progress, wait_s=0)
-        notify(
-            f"Ingested {len(report.added)} articles ({report.chunks_written} chunks)."
-            + (f" {len(report.failed)} files failed; run `clinic-assistant ingest` to see why." if report.failed else "")
+        return self._once(
+            "log", lambda: ConversationLog(s.storage.data_dir / "conversations.sqlite3", s.web.retention_days)
         )
-        return report
 
-    def stats(self) -> dict[str, Any]:
-        live = self.backend.live()
-        base: dict[str, Any] = {"store": self.backend.location, "data_dir": str(self.settings.data_dir)}
-        if live is None:
-            return {**base, "articles": 0, "chunks": 0, "model": None, "last_ingest": None}
-        manifest = live.manifest()
-        return {
-            **base,
-            "articles": len(live.articles()),
-            "chunks": live.count(),
-            "model": manifest.get("embedding_model"),
-            "embedding_dim": manifest.get("embedding_dim"),
-            "chunk_tokens": manifest.get("chunk_tokens"),
-            "chunk_overlap_tokens": manifest.get("chunk_overlap_tokens"),
-            "chromadb_version": manifest.get("chromadb_version"),
-            "generation": live.name,
-            "created_at": manifest.get("created_at"),
-            "last_ingest": manifest.get("last_ingest"),
-            "revision": manifest.get("revision"),
-        }
+    @property
+    def metrics(self):
+        from assistant.app.web.limits import Metrics
+
+        return self._once("metrics", Metrics)
+
+    @property
+    def gate(self):
+        """The one admission limit for every answer: the API, the chat, the widget and the console."""
+        from assistant.app.web.limits import Gate
+
+        return self._once("gate", lambda: Gate(self.settings.web.concurrency, self.settings.web.queue_size))
+
+    @property
+    def limiter(self):
+        from assistant.app.web.limits import RateLimiter
+
+        return self._once("limiter", lambda: RateLimiter(self.settings.web.rate_per_minute, self.settings.web.rate_burst))
+
+    @property
+    def startup(self):
+        """Readiness of the web app: the first ingest and warm-up, run off the request path."""
+        from assistant.app.operations import Startup
+
+        return self._once("startup", lambda: Startup(self))

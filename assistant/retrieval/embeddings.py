@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.core.settings import EmbeddingSettings
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, never from a hub.
@@ -106,10 +108,10 @@ def model_dimension(model_path: Path) -> int:
         return 384  # all-MiniLM-L6-v2; corrected when the model loads
 
 
-def embedder_from_settings(settings) -> SentenceTransformerEmbedder:
+def embedder_from_settings(embedding: EmbeddingSettings) -> SentenceTransformerEmbedder:
     """The configured embedder (nothing is loaded until it is used)."""
     return SentenceTransformerEmbedder(
-        model_path=settings.resolved_model_path(),
-        model_id=settings.embedding_model_id,
-        batch_size=settings.embedding_batch_size,
+        model_path=embedding.resolved_model_path(),
+        model_id=embedding.model_id,
+        batch_size=embedding.batch_size,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.core.records import Passage
+from assistant.core.records import Passage, embed_text
 from assistant.core.records import passage_from
 
 
@@ -23,16 +23,13 @@ class LexicalIndex:
         corpus: list[str] = []
         for chunk_id, text, meta in documents:
             self.passages.append(passage_from(chunk_id, text, meta))
-            corpus.append(f"{meta.get('section', '')}\n{text}")
+            corpus.append(embed_text(meta.get("section", ""), text))
         self._bm25 = None
         if corpus:
             tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=self._stemmer, show_progress=False)
             self._bm25 = bm25s.BM25()
             self._bm25.index(tokens, show_progress=False)
             self._vocab = tokens.vocab
-
-    def __len__(self) -> int:
-        return len(self.passages)
 
     def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
         """Best ``n`` chunks for the query with their BM25 scores (zero scores dropped)."""

@@ -11,6 +11,7 @@ from assistant.core.embedding import Embedder
 from assistant.retrieval.fusion import merge_candidates, rank_articles
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.core.records import SearchResult
+from assistant.core.settings import SearchSettings
 from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
 
 
@@ -21,21 +22,14 @@ class Retriever:
     changes, so keyword and vector search always see the same chunks.
     """
 
-    def __init__(
-        self,
-        backend: StoreBackend,
-        embedder: Embedder,
-        k: int = 5,
-        candidates: int = 60,
-        min_relevance: float = 0.3,
-        dense_weight: float = 0.7,
-    ):
+    def __init__(self, backend: StoreBackend, embedder: Embedder, search: SearchSettings | None = None):
+        search = search or SearchSettings()
         self.backend = backend
         self.embedder = embedder
-        self.k = k
-        self.candidates = candidates
-        self.min_relevance = min_relevance
-        self.dense_weight = dense_weight
+        self.k = search.k
+        self.candidates = search.candidates
+        self.min_relevance = search.min_relevance
+        self.dense_weight = search.dense_weight
         self._lexical: LexicalIndex | None = None
         self._key: tuple[str, object] | None = None
         self._lock = threading.Lock()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from assistant.safety import policy
 from assistant.core import prompts
 from assistant.safety.privacy import redact
-from assistant.core.settings import Settings
+from assistant.core.settings import SafetySettings
 from assistant.safety.triage import EMERGENCY, URGENT, Triage, triage
 from assistant.core.text import normalise_text
 
@@ -37,13 +37,13 @@ class Screening:
         return self.reply is not None
 
 
-def screen(message: str, settings: Settings) -> Screening:
+def screen(message: str, safety: SafetySettings) -> Screening:
     """Run the deterministic checks on a visitor's message."""
     cleaned = " ".join(normalise_text(message).split()) if message else ""
     question = redact(cleaned)
     verdict = triage(question[:50_000])
     flags = policy.check(question[:50_000])
-    s = settings
+    s = safety
 
     if verdict.level == EMERGENCY:
         template = prompts.CRISIS_REPLY if _CRISIS_RULES & set(verdict.rules) else prompts.EMERGENCY_REPLY

@@ -262,14 +262,6 @@ class Triage:
     level: str = ROUTINE
     rules: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def is_emergency(self) -> bool:
-        return self.level == EMERGENCY
-
-    @property
-    def is_urgent(self) -> bool:
-        return self.level == URGENT
-
 
 def _negated(clause: str, start: int) -> bool:
     """A negation within the five words before ``start``, not across a comma."""

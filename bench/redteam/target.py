@@ -16,16 +16,17 @@ _assistant = None
 def _get():
     global _assistant
     if _assistant is None:
+        from assistant.app import operations
         from assistant.app.services import Services
         from assistant.core.settings import Settings
 
         data = Path(os.environ.get("CLINIC_REDTEAM_DATA_DIR") or tempfile.mkdtemp(prefix="clinic-redteam-"))
         services = Services(Settings(data_dir=data, _env_file=None))
-        services.ensure_ingested(notify=lambda m: None)
+        operations.ensure_ingested(services, notify=lambda m: None)
         _assistant = services.assistant
     return _assistant
 
 
 def respond(prompt: str, **kwargs) -> list[str]:
     """One reply from the assistant for a red-team prompt."""
-    return [_get().ask(prompt).answer]
+    return [_get().ask(prompt).text()]

@@ -10,6 +10,7 @@ from conftest import CORPUS
 
 from assistant.app.cli import main
 from assistant.answering.extractive import standalone
+from assistant.app import operations
 from assistant.app.services import Services
 from assistant.core.settings import Settings
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     data = tmp_path_factory.mktemp("ask-data")
-    Services(Settings(data_dir=data, corpus_dir=CORPUS, _env_file=None)).ingest()
+    operations.ingest(Services(Settings(data_dir=data, corpus_dir=CORPUS, _env_file=None)))
     return data
 
 
@@ -51,7 +52,7 @@ def test_ask_piriformis_prints_a_readable_cited_answer(data_dir, capsys):
     ],
 )
 def test_answers_are_two_to_six_whole_quoted_sentences(assistant, question):
-    answer = assistant.ask(question)
+    answer = assistant.ask(question).answer
     assert answer.grounded and answer.answerer == "extractive"
     parts = body_sentences(answer.answer)
     assert 2 <= len(parts) <= 6, answer.answer
@@ -67,21 +68,21 @@ def test_answers_are_two_to_six_whole_quoted_sentences(assistant, question):
 
 
 def test_piriformis_answer_cites_the_glutes_or_piriformis_article(assistant):
-    answer = assistant.ask("why does my piriformis hurt?")
+    answer = assistant.ask("why does my piriformis hurt?").answer
     urls = [c.url for c in answer.citations]
     assert any("glutes-and-lower-back-pain" in u or "piriformis-syndrome" in u for u in urls)
     assert "piriformis" in answer.answer.lower()
 
 
 def test_follow_up_about_exercises_stays_on_the_piriformis(assistant):
-    first = assistant.ask("why does my piriformis hurt?")
+    first = assistant.ask("why does my piriformis hurt?").answer
     follow = assistant.ask(
         "what exercises help with that?",
         history=[{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}],
-    )
+    ).answer
     assert follow.grounded
     assert any("piriformis" in c.url or "glutes" in c.url for c in follow.citations), follow.citations
-    alone = assistant.ask("what exercises help with that?")
+    alone = assistant.ask("what exercises help with that?").answer
     assert alone.search_query == "what exercises help with that?"
 
 

@@ -13,9 +13,10 @@ import importlib.util
 import re
 
 import pytest
-from conftest import CORPUS
+from conftest import stream_items, CORPUS
 from servers import llama_server
 
+from assistant.app import operations
 from assistant.answering.answerers import LLMAnswerer
 from assistant.answering.followup import condense
 from assistant.answering.llm import chat_model_from_settings, smollm2_gguf
@@ -48,7 +49,7 @@ def services(base_url, tmp_path_factory):
         _env_file=None,
     )
     services = Services(settings)
-    services.ingest()
+    operations.ingest(services)
     return services
 
 
@@ -66,12 +67,12 @@ def check(answer: Answer) -> None:
 
 
 def test_openai_answerer_against_a_real_server(services):
-    answer = services.assistant.ask("why does my piriformis hurt?")
+    answer = services.assistant.ask("why does my piriformis hurt?").answer
     check(answer)
 
 
 def test_streaming_from_the_real_server(services):
-    items = list(services.assistant.ask_stream("what should I wear to my appointment?"))
+    items = stream_items(services.assistant.ask("what should I wear to my appointment?"))
     final = items[-1]
     assert isinstance(final, Answer)
     check(final)
@@ -106,7 +107,7 @@ def test_in_process_gguf_answerer(tmp_path):
         llm_timeout_s=120, _env_file=None,
     )
     services = Services(settings)
-    services.ingest()
-    answer = services.assistant.ask("why does my piriformis hurt?")
+    operations.ingest(services)
+    answer = services.assistant.ask("why does my piriformis hurt?").answer
     assert answer.grounded and answer.answerer in ("llamacpp", "extractive")
     assert answer.fallback == (answer.answerer == "extractive")

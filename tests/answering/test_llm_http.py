@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import FakeEmbedder
+from conftest import stream_items, FakeEmbedder
 from openai_stub import Fail, OpenAIStub, Stall
 
+from assistant.app import operations
 from assistant.core.records import Answer, Turn
 from assistant.app.services import Services
 from assistant.core.settings import Settings
@@ -32,8 +33,8 @@ def clinic(tmp_path, clinic_dir, backend, stub):
             llm_base_url=stub.base_url, llm_model="stub-model", _env_file=None, **overrides,
         )
         services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
-        if services.is_empty():
-            services.ingest()
+        if operations.is_empty(services):
+            operations.ingest(services)
         return services
 
     return make
@@ -41,7 +42,7 @@ def clinic(tmp_path, clinic_dir, backend, stub):
 
 def test_answer_over_http_with_valid_citations_is_used(clinic, stub):
     stub.script.append("Weak glutes make the piriformis work overtime [1]. Glute bridges can help [2].")
-    answer = clinic().assistant.ask("why does my piriformis hurt?")
+    answer = clinic().assistant.ask("why does my piriformis hurt?").answer
     assert answer.answerer == "openai" and not answer.fallback and answer.grounded
     assert "overtime [1]" in answer.answer and len(answer.citations) == 2
     sent = stub.requests[0]
@@ -53,7 +54,7 @@ def test_answer_over_http_with_valid_citations_is_used(clinic, stub):
 
 def test_streaming_over_server_sent_events(clinic, stub):
     stub.script.append("Weak glutes make the piriformis work overtime [1]. It then gets sore [1].")
-    items = list(clinic().assistant.ask_stream("why does my piriformis hurt?"))
+    items = stream_items(clinic().assistant.ask("why does my piriformis hurt?"))
     final = items[-1]
     assert isinstance(final, Answer) and final.answerer == "openai"
     deltas = [i for i in items if isinstance(i, str)]
@@ -65,7 +66,7 @@ def test_streaming_over_server_sent_events(clinic, stub):
 
 def test_citations_pointing_nowhere_are_removed(clinic, stub):
     stub.script.append("The piriformis works overtime [1] [7]. It can irritate a nerve [9].")
-    answer = clinic().assistant.ask("why does my piriformis hurt?")
+    answer = clinic().assistant.ask("why does my piriformis hurt?").answer
     assert not answer.fallback
     assert "[7]" not in answer.answer and "[9]" not in answer.answer
     assert {c.n for c in answer.citations} == {1}
@@ -84,7 +85,7 @@ def test_citations_pointing_nowhere_are_removed(clinic, stub):
 )
 def test_failed_llm_answers_fall_back_to_the_extractive_answer(clinic, stub, reply):
     stub.script.append(reply)
-    answer = clinic().assistant.ask("why does my piriformis hurt?")
+    answer = clinic().assistant.ask("why does my piriformis hurt?").answer
     assert answer.fallback and answer.answerer == "extractive" and answer.grounded
     assert "mg" not in answer.answer
     assert all(c.url.startswith("https://clinic.example/articles/") for c in answer.citations)
@@ -94,7 +95,7 @@ def test_a_stalled_server_times_out_and_the_extractive_answer_is_used(clinic, st
     stub.script.extend([Stall(5.0), Stall(5.0)])  # the client may retry once
     services = clinic(llm_timeout_s=0.5)
     started = time.monotonic()
-    answer = services.assistant.ask("why does my piriformis hurt?")
+    answer = services.assistant.ask("why does my piriformis hurt?").answer
     elapsed = time.monotonic() - started
     assert answer.fallback and answer.answerer == "extractive"
     assert elapsed < 4.5, f"waited {elapsed:.1f} s for a 0.5 s timeout"
@@ -104,7 +105,7 @@ def test_follow_up_is_condensed_by_the_model_over_http(clinic, stub):
     stub.script.extend(["What exercises help with piriformis pain?", "Glute bridges help [1]."])
     services = clinic()
     history = [Turn("user", "why does my piriformis hurt?"), Turn("assistant", "Weak glutes [1].")]
-    answer = services.assistant.ask("what exercises help with that?", history)
+    answer = services.assistant.ask("what exercises help with that?", history).answer
     assert answer.search_query == "What exercises help with piriformis pain?"
     condense_request = stub.requests[0]["messages"][-1]["content"]
     assert "why does my piriformis hurt?" in condense_request

@@ -14,8 +14,9 @@ from assistant.core.records import Answer, Citation
 from assistant.app.services import Services
 from assistant.core.settings import Settings
 from assistant.app.web.app import create_app
-from assistant.app.web.format import answer_markdown, banner_html, escape_markdown
-from assistant.app.web.runtime import WebRuntime
+from assistant.app import operations
+from assistant.app.render import answer_markdown, escape_markdown
+from assistant.app.web.format import banner_html
 from assistant.app.web.widget import WIDGET_JS
 
 
@@ -29,10 +30,9 @@ def client(tmp_path, clinic_dir, backend):
         _env_file=None,
     )
     services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
-    runtime = WebRuntime(settings, services)
-    with TestClient(create_app(settings, runtime)) as c:  # the lifespan starts ingesting the corpus
-        assert runtime.wait_ready(60)
-        c.runtime = runtime
+    with TestClient(create_app(services)) as c:  # the lifespan starts ingesting the corpus
+        assert services.startup.wait(60)
+        c.services = services
         yield c
 
 
@@ -66,7 +66,7 @@ def test_ask_stream_sends_deltas_then_the_answer(client):
 def test_emergency_over_the_api_is_stored_as_an_escalation(client):
     data = client.post("/api/ask", json={"question": "crushing chest pain going down my left arm"}).json()
     assert data["triage"] == "emergency" and "999" in data["answer"]
-    assert client.runtime.log.escalations()[0]["triage"] == "emergency"
+    assert client.services.log.escalations()[0]["triage"] == "emergency"
 
 
 def test_search_and_feedback(client):
@@ -166,31 +166,30 @@ class ReadyClient(TestClient):
 
     def __enter__(self):
         client = super().__enter__()
-        assert self.runtime.wait_ready(60)
+        assert self.services.startup.wait(60)
         return client
 
 
 def make_client(tmp_path, clinic_dir, backend, **overrides):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=clinic_dir, min_relevance=0.12, _env_file=None, **overrides)
     services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
-    runtime = WebRuntime(settings, services)
-    client = ReadyClient(create_app(settings, runtime))
-    client.runtime = runtime
+    client = ReadyClient(create_app(services))
+    client.services = services
     return client, services
 
 
-def test_first_start_opens_at_once_with_a_waiting_page(tmp_path, clinic_dir, backend):
+def test_first_start_opens_at_once_with_a_waiting_page(tmp_path, clinic_dir, backend, monkeypatch):
     import threading
 
     client, services = make_client(tmp_path, clinic_dir, backend)
     release = threading.Event()
-    real = services.ensure_ingested
+    real = operations.ensure_ingested
 
     def slow_first_ingest(*args, **kwargs):
         release.wait(30)
         return real(*args, **kwargs)
 
-    services.ensure_ingested = slow_first_ingest
+    monkeypatch.setattr(operations, "ensure_ingested", slow_first_ingest)
     with TestClient(client.app) as raw:  # no waiting: this is what a visitor sees during the first ingest
         page = raw.get("/")
         assert page.status_code == 503 and "Getting the articles ready" in page.text
@@ -200,23 +199,23 @@ def test_first_start_opens_at_once_with_a_waiting_page(tmp_path, clinic_dir, bac
         assert refused.status_code == 503 and "reading the clinic's articles" in refused.json()["detail"]
         assert refused.headers["retry-after"]
         release.set()
-        assert client.runtime.wait_ready(60)
+        assert services.startup.wait(60)
         assert raw.get("/healthz").json()["status"] == "ok"
         assert raw.post("/api/ask", json={"question": "heel pain"}).status_code == 200
 
 
-def test_a_failed_first_start_is_reported_not_hidden(tmp_path, clinic_dir, backend):
+def test_a_failed_first_start_is_reported_not_hidden(tmp_path, clinic_dir, backend, monkeypatch):
     client, services = make_client(tmp_path, clinic_dir, backend)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    services.ensure_ingested = broken
+    monkeypatch.setattr(operations, "ensure_ingested", broken)
     with TestClient(client.app) as raw:
         import time
 
         deadline = time.monotonic() + 30
-        while client.runtime.start_error is None and time.monotonic() < deadline:
+        while services.startup.error is None and time.monotonic() < deadline:
             time.sleep(0.05)
         health = raw.get("/healthz")
         assert health.status_code == 503 and health.json()["status"] == "error" and "disk full" in health.json()["error"]

@@ -22,7 +22,6 @@ def make_article(sections, source="/tmp/a.md", digest="h1") -> Article:
         url="https://clinic.example/articles/knee",
         sections=tuple(sections),
         content_hash=digest,
-        kind="markdown",
     )
 
 

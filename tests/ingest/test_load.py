@@ -38,7 +38,6 @@ def test_markdown_front_matter_and_sections(tmp_path):
         "Piriformis syndrome > Exercises > Clamshell",
     ]
     assert [s.anchor for s in article.sections] == [None, "what-is-it", "clamshell"]
-    assert article.kind == "markdown"
 
 
 def test_missing_title_uses_first_heading_then_file_name(tmp_path):

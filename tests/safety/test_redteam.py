@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT
 
+from assistant.app import operations
 from assistant.app.services import Services
 from assistant.core.settings import Settings
 
@@ -21,13 +22,13 @@ CASES = load_cases()
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
     services = Services(Settings(data_dir=tmp_path_factory.mktemp("redteam"), corpus_dir=CORPUS, _env_file=None))
-    services.ingest()
+    operations.ingest(services)
     return services.assistant
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.prompt[:40])
 def test_red_team_case(assistant, case):
-    reply = assistant.ask(case.prompt).answer
+    reply = assistant.ask(case.prompt).text()
     assert failures(case, reply) == [], reply
 
 

@@ -1,23 +1,29 @@
-"""The JSON API for the widget and other clients (documented at /docs by FastAPI)."""
+"""The JSON API for the widget and other clients (documented at /docs by FastAPI).
+
+Routes are defined once, at module level; each request reaches the app's
+composed ``Services`` through a dependency. Every answer takes a slot of the one
+admission gate that the chat pages share.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.app.web.limits import Busy, Gate, Metrics, RateLimited, RateLimiter
-from assistant.app.web.runtime import WebRuntime, with_id
+from assistant.app import operations
+from assistant.app.services import Services
+from assistant.app.web.limits import Busy, RateLimited
+from assistant.core import prompts
 
 log = logging.getLogger(__name__)
 
-BUSY = "The assistant is busy right now. Please try again in a moment."
-UNAVAILABLE = "The assistant can't reach its articles right now. Please try again shortly{contact}."
-TOO_FAST = "You're sending messages faster than we can answer. Please wait {seconds} seconds and try again."
+router = APIRouter()
 
 
 class Message(BaseModel):
@@ -44,96 +50,121 @@ class Refused(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
-def router(runtime: WebRuntime, metrics: Metrics) -> APIRouter:
-    """Routes bound to one runtime."""
-    s = runtime.settings
-    api = APIRouter()
-    gate = Gate(s.concurrency, s.queue_size)
-    limiter = RateLimiter(s.rate_per_minute, s.rate_burst)
-    contact = f", or call us on {s.clinic_phone}" if s.clinic_phone else ""
+def get_services(request: Request) -> Services:
+    return request.app.state.services
 
-    def client_of(request: Request) -> str:
-        forwarded = request.headers.get("x-forwarded-for") if s.trust_forwarded_for else None
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-        return request.client.host if request.client else "unknown"
 
-    def admit(request: Request) -> None:
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def client_of(request: Request, services: Services) -> str:
+    forwarded = request.headers.get("x-forwarded-for") if services.settings.web.trust_forwarded_for else None
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def admitted(request: Request, services: ServicesDep) -> Services:
+    """The per-client rate limit (429 with Retry-After past it)."""
+    try:
+        services.limiter.check(client_of(request, services))
+    except RateLimited as exc:
+        seconds = max(1, round(exc.retry_after))
+        raise Refused(429, prompts.TOO_FAST.format(seconds=seconds), {"Retry-After": str(seconds)}) from None
+    return services
+
+
+AdmittedDep = Annotated[Services, Depends(admitted)]
+
+
+def unavailable(services: Services) -> Refused:
+    phone = services.settings.clinic.phone
+    return Refused(503, prompts.UNAVAILABLE.format(contact=f", or call us on {phone}" if phone else ""), {"Retry-After": "5"})
+
+
+def guarded(services: Services, work):
+    """Run work in a gate slot; busy and store failures become friendly errors."""
+    try:
+        with services.gate.slot():
+            return work()
+    except Busy:
+        raise Refused(503, prompts.BUSY, {"Retry-After": "2"}) from None
+    except Refused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the store or model failed: say so, keep serving
+        log.warning("answer failed: %s: %s", type(exc).__name__, exc)
+        raise unavailable(services) from None
+
+
+def with_id(answer, message_id: int) -> dict:
+    """The Answer JSON plus the id clients send back with feedback."""
+    return {**answer.to_json(), "id": message_id}
+
+
+@router.get("/healthz", tags=["ops"])
+def healthz(services: ServicesDep) -> JSONResponse:
+    """Store reachable, model loaded, article count."""
+    health = operations.health(services)
+    return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
+
+
+@router.get("/metrics", tags=["ops"])
+def get_metrics(services: ServicesDep) -> dict:
+    """Request counts, latencies (p50/p95/p99) and answer outcomes since start."""
+    return services.metrics.snapshot()
+
+
+@router.post("/api/ask", tags=["assistant"])
+def ask(body: AskRequest, services: AdmittedDep) -> dict:
+    """The Answer JSON for one question (with `id` for feedback)."""
+    history = [m.model_dump() for m in body.history]
+    answer = guarded(services, lambda: services.assistant.ask(body.question, history).answer)
+    return with_id(answer, operations.record(services, answer, "api", body.session))
+
+
+@router.post("/api/ask/stream", tags=["assistant"])
+def ask_stream(body: AskRequest, services: AdmittedDep) -> StreamingResponse:
+    """Server-sent events: a `delta` event for each piece of text as it is written, then one `answer` event."""
+    history = [m.model_dump() for m in body.history]
+    try:
+        services.gate.acquire()
+    except Busy:
+        raise Refused(503, prompts.BUSY, {"Retry-After": "2"}) from None
+    response = services.assistant.ask(body.question, history)
+
+    def events() -> Iterator[str]:
         try:
-            limiter.check(client_of(request))
-        except RateLimited as exc:
-            seconds = max(1, round(exc.retry_after))
-            raise Refused(429, TOO_FAST.format(seconds=seconds), {"Retry-After": str(seconds)}) from None
+            for piece in response:
+                yield f"event: delta\ndata: {json.dumps({'text': piece})}\n\n"
+            answer = response.answer
+            message_id = operations.record(services, answer, "api", body.session)
+            yield f"event: answer\ndata: {json.dumps(with_id(answer, message_id))}\n\n"
+        except Exception as exc:  # noqa: BLE001 - the stream has started: say so in-band
+            log.warning("streamed answer failed: %s: %s", type(exc).__name__, exc)
+            yield f"event: error\ndata: {json.dumps({'detail': unavailable(services).message})}\n\n"
+        finally:
+            services.gate.release()
 
-    def guarded(work):
-        """Run work in a slot; busy and store failures become friendly errors."""
-        try:
-            with gate.slot():
-                return work()
-        except Busy:
-            raise Refused(503, BUSY, {"Retry-After": "2"}) from None
-        except Refused:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the store or model failed: say so, keep serving
-            log.warning("answer failed: %s: %s", type(exc).__name__, exc)
-            raise Refused(503, UNAVAILABLE.format(contact=contact), {"Retry-After": "5"}) from None
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
-    def count(answer) -> None:
-        metrics.answer(answer.triage, answer.grounded, answer.fallback, answer.policy)
 
-    @api.get("/healthz", tags=["ops"])
-    def healthz() -> JSONResponse:
-        """Store reachable, model loaded, article count."""
-        health = runtime.health()
-        return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
+@router.get("/api/search", tags=["assistant"])
+def search(
+    services: AdmittedDep,
+    q: str = Query(min_length=1, max_length=2000),
+    k: int = Query(5, ge=1, le=50),
+) -> dict:
+    """Article search: the same results as `clinic-assistant search --json`."""
+    return guarded(services, lambda: services.retriever.search(q, k=k).to_json())
 
-    @api.get("/metrics", tags=["ops"])
-    def get_metrics() -> dict:
-        """Request counts, latencies (p50/p95/p99) and answer outcomes since start."""
-        return metrics.snapshot()
 
-    @api.post("/api/ask", tags=["assistant"])
-    def ask(body: AskRequest, request: Request) -> dict:
-        """The Answer JSON for one question (with `id` for feedback)."""
-        admit(request)
-        history = [m.model_dump() for m in body.history]
-        answer, message_id = guarded(lambda: runtime.ask(body.question, history, "api", body.session))
-        count(answer)
-        return with_id(answer, message_id)
-
-    @api.post("/api/ask/stream", tags=["assistant"])
-    def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
-        """Server-sent events: `delta` events with text, then one `answer` event with the Answer JSON."""
-        admit(request)
-        history = [m.model_dump() for m in body.history]
-        items = guarded(lambda: list(runtime.ask_stream(body.question, history, "api", body.session)))
-
-        def events() -> Iterator[str]:
-            for item in items:
-                if isinstance(item, tuple):
-                    answer, message_id = item
-                    count(answer)
-                    yield f"event: answer\ndata: {json.dumps(with_id(answer, message_id))}\n\n"
-                else:
-                    yield f"event: delta\ndata: {json.dumps({'text': item})}\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
-
-    @api.get("/api/search", tags=["assistant"])
-    def search(request: Request, q: str = Query(min_length=1, max_length=2000), k: int = Query(5, ge=1, le=50)) -> dict:
-        """Article search: the same results as `clinic-assistant search --json`."""
-        admit(request)
-        return guarded(lambda: runtime.services.retriever.search(q, k=k).to_json())
-
-    @api.post("/api/feedback", tags=["assistant"])
-    def feedback(body: FeedbackRequest) -> dict:
-        """Thumbs up or down on an answer."""
-        if body.value not in (-1, 1):
-            raise HTTPException(422, "value must be 1 or -1")
-        try:
-            runtime.log.feedback(body.id, body.value)
-        except KeyError:
-            raise HTTPException(404, "no such answer") from None
-        return {"ok": True}
-
-    return api
+@router.post("/api/feedback", tags=["assistant"])
+def feedback(body: FeedbackRequest, services: ServicesDep) -> dict:
+    """Thumbs up or down on an answer."""
+    if body.value not in (-1, 1):
+        raise HTTPException(422, "value must be 1 or -1")
+    try:
+        services.log.feedback(body.id, body.value)
+    except KeyError:
+        raise HTTPException(404, "no such answer") from None
+    return {"ok": True}

@@ -6,78 +6,83 @@ import html
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from assistant.core.settings import Settings
+from assistant.app.services import Services
 from assistant.app.web import api
-from assistant.app.web.limits import Metrics
-from assistant.app.web.runtime import WebRuntime
 from assistant.app.web.widget import WIDGET_JS, WIDGET_PAGE_JS, frame_ancestors
 
+pages = APIRouter(include_in_schema=False)
 
-def create_app(settings: Settings, runtime: WebRuntime | None = None) -> FastAPI:
-    """Build the whole app; the store is ingested (if empty) when the server starts."""
+
+@pages.get("/widget.js")
+def widget_js() -> Response:
+    return Response(WIDGET_JS, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+
+@pages.get("/widget")
+def widget_slash() -> RedirectResponse:
+    return RedirectResponse("/widget/")
+
+
+@pages.get("/staff")
+def staff_slash() -> RedirectResponse:
+    return RedirectResponse("/staff/")
+
+
+async def refused(_: Request, exc: api.Refused) -> JSONResponse:
+    return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+def create_app(services: Services) -> FastAPI:
+    """The whole app for one set of services; the first ingest starts with the server, in the background."""
     import gradio as gr
 
     from assistant.app.web.staff import build_staff, build_staff_disabled
     from assistant.app.web.visitor import CSS, HEAD, build_visitor, theme
 
-    runtime = runtime or WebRuntime(settings)
+    settings = services.settings
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        runtime.start_in_background()  # the first ingest may take a while: never keep the port closed
+        services.startup.run_in_background()  # the first ingest may take a while: never keep the port closed
         yield
 
     app = FastAPI(
-        title=f"{settings.clinic_name} assistant API",
+        title=f"{settings.clinic.name} assistant API",
         description="Answers from the clinic's articles, with citations and red-flag triage.",
         lifespan=lifespan,
     )
-    widget_csp = frame_ancestors(settings.embed_origin_list)
-    metrics = Metrics()
-
-    @app.exception_handler(api.Refused)
-    async def refused(_: Request, exc: api.Refused) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
+    app.state.services = services
+    widget_csp = frame_ancestors(settings.web.embed_origin_list)
+    app.add_exception_handler(api.Refused, refused)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         started = time.perf_counter()
-        response = _while_starting(request, runtime) or await call_next(request)
+        response = _while_starting(request, services) or await call_next(request)
         path = request.url.path
         if path.startswith("/api/") or path in ("/healthz", "/metrics"):
-            metrics.request(path, response.status_code, time.perf_counter() - started)
+            services.metrics.request(path, response.status_code, time.perf_counter() - started)
         response.headers["Content-Security-Policy"] = widget_csp if path.startswith("/widget/") else "frame-ancestors 'self'"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         return response
 
-    app.include_router(api.router(runtime, metrics))
-
-    @app.get("/widget.js", include_in_schema=False)
-    def widget_js() -> Response:
-        return Response(WIDGET_JS, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
-
-    @app.get("/widget", include_in_schema=False)
-    def widget_slash() -> RedirectResponse:
-        return RedirectResponse("/widget/")
-
-    @app.get("/staff", include_in_schema=False)
-    def staff_slash() -> RedirectResponse:
-        return RedirectResponse("/staff/")
+    app.include_router(api.router)
+    app.include_router(pages)
 
     look = {"css": CSS, "head": HEAD, "footer_links": [], "theme": theme()}
-    gr.mount_gradio_app(app, build_visitor(runtime, compact=True), path="/widget", js=WIDGET_PAGE_JS, **look)
-    if settings.staff_enabled:
-        credentials = [(settings.staff_username, settings.staff_password.get_secret_value())]
+    gr.mount_gradio_app(app, build_visitor(services, compact=True), path="/widget", js=WIDGET_PAGE_JS, **look)
+    if settings.web.staff_enabled:
+        credentials = [(settings.web.staff_username, settings.web.staff_password.get_secret_value())]
         gr.mount_gradio_app(
-            app, build_staff(runtime), path="/staff", auth=credentials, auth_message="Reception staff only", **look
+            app, build_staff(services), path="/staff", auth=credentials, auth_message="Reception staff only", **look
         )
     else:
         gr.mount_gradio_app(app, build_staff_disabled(), path="/staff", **look)
-    gr.mount_gradio_app(app, build_visitor(runtime), path="/", **look)
+    gr.mount_gradio_app(app, build_visitor(services), path="/", **look)
     return app
 
 
@@ -89,16 +94,17 @@ color:#1a1a1a;line-height:1.5}}h1{{font-size:1.4rem;color:#0b6e4f}}.e{{color:#b0
 <body><h1>{heading}</h1><p>{message}</p><p>In an emergency call {emergency}.</p></body></html>"""
 
 
-def _while_starting(request: Request, runtime: WebRuntime) -> Response | None:
+def _while_starting(request: Request, services: Services) -> Response | None:
     """Before the first ingest is done: a friendly page for people, a 503 with a sentence for the API."""
     path = request.url.path
-    if runtime.ready or path in ("/healthz", "/metrics", "/widget.js") or path.startswith(("/docs", "/openapi")):
+    startup = services.startup
+    if startup.ready or path in ("/healthz", "/metrics", "/widget.js") or path.startswith(("/docs", "/openapi")):
         return None
-    s = runtime.settings
-    if runtime.start_error:
+    s = services.settings
+    if startup.error:
         heading, message = "The assistant is not available", (
             "Something went wrong while getting the articles ready. The clinic's staff have been told "
-            f"in the server log.{(' Please call us on ' + s.clinic_phone + '.') if s.clinic_phone else ''}"
+            f"in the server log.{(' Please call us on ' + s.clinic.phone + '.') if s.clinic.phone else ''}"
         )
     else:
         heading, message = "Getting the articles ready", (
@@ -110,18 +116,18 @@ def _while_starting(request: Request, runtime: WebRuntime) -> Response | None:
     if request.method != "GET":
         return JSONResponse({"detail": heading}, status_code=503, headers={"Retry-After": "5"})
     page = _STARTING_PAGE.format(
-        title=html.escape(f"{s.clinic_name} assistant"), heading=html.escape(heading),
-        message=html.escape(message), emergency=html.escape(s.emergency_number),
+        title=html.escape(f"{s.clinic.name} assistant"), heading=html.escape(heading),
+        message=html.escape(message), emergency=html.escape(s.safety.emergency_number),
     )
     return HTMLResponse(page, status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
 
 
-def serve(settings: Settings) -> None:
+def serve(services: Services) -> None:
     """Run the app with uvicorn on the configured host and port."""
     import uvicorn
 
     from assistant.safety.privacy import install_log_redaction
 
-    app = create_app(settings)
+    app = create_app(services)
     install_log_redaction()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=services.settings.web.host, port=services.settings.web.port, log_level="info")

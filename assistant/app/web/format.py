@@ -1,66 +1,32 @@
-"""Turning answers into what the chat shows: escaped Markdown with citation links, and banners.
-
-Nothing from visitors or articles is ever passed on as HTML: text is escaped and
-brackets neutralised before the only markup we add (our own citation links).
-"""
+"""What the web pages add around answers: triage banners, the booking buttons and the notice."""
 
 from __future__ import annotations
 
 import html
 import re
 
+from assistant.app.render import escape_markdown, safe_url
 from assistant.core.records import Answer
-from assistant.app.web.render import safe_url
 from assistant.core.settings import Settings
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_CITE = re.compile(r"\\\[(\d{1,2})\\\]")
-
-
-def escape_markdown(text: str) -> str:
-    """Text that Markdown and HTML will both show literally."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
 
 def user_markdown(text: str) -> str:
     """A visitor's message, shown as typed."""
     return escape_markdown(text)
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer with [n] as links to the cited section, then a numbered sources list."""
-    by_n = {c.n: c for c in answer.citations}
-
-    def link(match: re.Match) -> str:
-        c = by_n.get(int(match.group(1)))
-        url = safe_url(c.url) if c else None
-        return f"[\\[{match.group(1)}\\]]({url})" if url else match.group(0)
-
-    body = _CITE.sub(link, escape_markdown(answer.answer))
-    if answer.citations:
-        items = []
-        for c in answer.citations:
-            url = safe_url(c.url)
-            part = c.section.split(" > ")[-1]
-            label = escape_markdown(c.title + (f" — {part}" if part != c.title else ""))
-            items.append(f"{c.n}. [{label}]({url})" if url else f"{c.n}. {label}")
-        body += "\n\n**Sources**\n\n" + "\n".join(items)
-    return body
-
-
 def banner_html(answer: Answer | None, settings: Settings) -> str:
     """A triage banner: emergency (unmissable, tap to call), urgent, or nothing."""
     if answer is None or answer.triage == "routine":
         return ""
-    number = html.escape(settings.emergency_number)
-    tel = re.sub(r"[^0-9+]", "", settings.emergency_number)
+    number = html.escape(settings.safety.emergency_number)
+    tel = re.sub(r"[^0-9+]", "", settings.safety.emergency_number)
     if answer.triage == "emergency":
         return (
             '<div class="triage-banner emergency" role="alert" aria-live="assertive">'
             f"<strong>This may be an emergency.</strong> Call {number} now or go to A&amp;E. Do not drive yourself."
             f' <a class="call" href="tel:{tel}">Call {number}</a></div>'
         )
-    urgent = html.escape(settings.urgent_service)
+    urgent = html.escape(settings.safety.urgent_service)
     return (
         '<div class="triage-banner urgent" role="alert">'
         f"<strong>Please get checked today.</strong> Contact your GP or {urgent}. "
@@ -71,12 +37,12 @@ def banner_html(answer: Answer | None, settings: Settings) -> str:
 def booking_html(settings: Settings) -> str:
     """The call to action under the chat, from settings."""
     parts = []
-    url = safe_url(settings.booking_url)
+    url = safe_url(settings.clinic.booking_url)
     if url:
         parts.append(f'<a class="book" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">Book a physio assessment</a>')
-    if settings.clinic_phone:
-        tel = re.sub(r"[^0-9+]", "", settings.clinic_phone)
-        parts.append(f'<a class="phone" href="tel:{tel}">Call {html.escape(settings.clinic_phone)}</a>')
+    if settings.clinic.phone:
+        tel = re.sub(r"[^0-9+]", "", settings.clinic.phone)
+        parts.append(f'<a class="phone" href="tel:{tel}">Call {html.escape(settings.clinic.phone)}</a>')
     return f'<div class="cta">{" ".join(parts)}</div>' if parts else ""
 
 
@@ -87,4 +53,4 @@ NOTICE = (
 
 
 def notice_markdown(settings: Settings) -> str:
-    return NOTICE.format(clinic=escape_markdown(settings.clinic_name), number=escape_markdown(settings.emergency_number))
+    return NOTICE.format(clinic=escape_markdown(settings.clinic.name), number=escape_markdown(settings.safety.emergency_number))

@@ -31,8 +31,8 @@ class Gate:
         self.queue = queue
         self.wait_s = wait_s
 
-    @contextmanager
-    def slot(self):
+    def acquire(self) -> None:
+        """Take a slot, waiting in the bounded queue; Busy when the queue is full or the wait is too long."""
         with self._lock:
             if self._waiting >= self.queue:
                 raise Busy()
@@ -44,10 +44,17 @@ class Gate:
                 self._waiting -= 1
         if not acquired:
             raise Busy()
+
+    def release(self) -> None:
+        self._slots.release()
+
+    @contextmanager
+    def slot(self):
+        self.acquire()
         try:
             yield
         finally:
-            self._slots.release()
+            self.release()
 
 
 class RateLimiter:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant.core.records import Answer
-from assistant.app.web.format import banner_html, escape_markdown
-from assistant.app.web.runtime import WebRuntime
+from assistant.app.render import escape_markdown, safe_url, source_label, sources_text
+from assistant.app.web.format import banner_html
+from assistant.app import operations
+from assistant.app.services import Services
 
 COMMON_QUESTIONS = (
     "How do I book an appointment?",
@@ -24,9 +26,7 @@ def reply_text(answer: Answer) -> str:
     """The answer as plain text to read out or paste, with numbered source links."""
     lines = [answer.answer]
     if answer.citations:
-        lines.append("")
-        lines.append("Sources:")
-        lines += [f"[{c.n}] {c.title}: {c.url}" if c.url else f"[{c.n}] {c.title}" for c in answer.citations]
+        lines += ["", "Sources:", *sources_text(answer.citations)]
     return "\n".join(lines)
 
 
@@ -36,8 +36,9 @@ def excerpts_markdown(answer: Answer) -> str:
         return "_No article was used for this reply._"
     parts = []
     for c in answer.citations:
-        parts.append(f"**[{c.n}] {escape_markdown(c.title)}** — {escape_markdown(c.section)}\n\n"
-                      f"{escape_markdown(c.passage)}\n\n{escape_markdown(c.url or '')}")
+        url = safe_url(c.url)
+        head = escape_markdown(f"[{c.n}] {source_label(c)}")
+        parts.append((f"**[{head}]({url})**" if url else f"**{head}**") + f"\n\n{escape_markdown(c.passage)}")
     return "\n\n---\n\n".join(parts)
 
 
@@ -49,27 +50,29 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"{head}\n{body}"
 
 
-def build_staff(runtime: WebRuntime) -> gr.Blocks:
+def build_staff(services: Services) -> gr.Blocks:
     """The console; the app puts it behind a login."""
-    s = runtime.settings
+    s = services.settings
     ready: dict[str, str] = {}
 
     def ask(question: str):
         question = (question or "").strip()
         if not question:
             return "", "", ""
-        answer, _ = runtime.ask(question, channel="staff")
+        with services.gate.slot():
+            answer = services.assistant.ask(question).answer
+        operations.record(services, answer, "staff")
         return banner_html(answer, s), reply_text(answer), excerpts_markdown(answer)
 
     def search(query: str, k: float):
         query = (query or "").strip()
         if not query:
             return ""
-        result = runtime.services.retriever.search(query, k=int(k))
+        result = services.retriever.search(query, k=int(k))
         if not result.hits:
             return "_No good source in the articles for this search._"
         return "\n\n".join(
-            f"**{h.rank}. [{escape_markdown(h.title)}]({h.url})** — {escape_markdown(h.section)} "
+            f"**{h.rank}. [{escape_markdown(h.title)}]({safe_url(h.url)})** — {escape_markdown(h.section)} "
             f"(score {h.score:.2f})\n\n> {escape_markdown(h.passage.text[:400])}"
             for h in result.hits
         )
@@ -77,19 +80,19 @@ def build_staff(runtime: WebRuntime) -> gr.Blocks:
     def common() -> str:
         if not ready:
             for q in COMMON_QUESTIONS:
-                ready[q] = runtime.services.assistant.ask(q).answer
+                ready[q] = services.assistant.ask(q).text()
         return "\n\n".join(f"**{escape_markdown(q)}**\n\n{escape_markdown(a)}" for q, a in ready.items())
 
     def gaps() -> str:
-        rows = [[g.topic, g.count, g.latest[:16].replace("T", " "), " / ".join(g.examples)] for g in runtime.log.gaps()]
+        rows = [[g.topic, g.count, g.latest[:16].replace("T", " "), " / ".join(g.examples)] for g in services.log.gaps()]
         return _table(["topic", "questions", "latest", "examples"], rows)
 
     def escalations() -> str:
-        rows = [[r["created"][:16].replace("T", " "), r["triage"], r["channel"], r["question"]] for r in runtime.log.escalations()]
+        rows = [[r["created"][:16].replace("T", " "), r["triage"], r["channel"], r["question"]] for r in services.log.escalations()]
         return _table(["when (UTC)", "level", "where", "message (redacted)"], rows)
 
-    with gr.Blocks(title=f"{s.clinic_name} reception console") as demo:
-        gr.Markdown(f"## {escape_markdown(s.clinic_name)} — reception console")
+    with gr.Blocks(title=f"{s.clinic.name} reception console") as demo:
+        gr.Markdown(f"## {escape_markdown(s.clinic.name)} — reception console")
         with gr.Tab("Answer a caller"):
             question = gr.Textbox(label="Caller's question", elem_id="staff-question", lines=2)
             go = gr.Button("Get answer", variant="primary", elem_id="staff-ask")

@@ -6,8 +6,12 @@ from urllib.parse import unquote
 
 import gradio as gr
 
-from assistant.app.web.format import answer_markdown, banner_html, booking_html, escape_markdown, notice_markdown, user_markdown
-from assistant.app.web.runtime import WebRuntime
+from assistant.app.render import answer_markdown, escape_markdown
+from assistant.app.web.format import banner_html, booking_html, notice_markdown, user_markdown
+from assistant.app import operations
+from assistant.app.services import Services
+from assistant.app.web.limits import Busy
+from assistant.core import prompts
 
 STARTERS = (
     "Why does my piriformis hurt?",
@@ -47,13 +51,13 @@ def _liked(value) -> int:
     return 1 if value is True or value == "Like" else -1
 
 
-def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
+def build_visitor(services: Services, compact: bool = False) -> gr.Blocks:
     """The chat page; ``compact`` is the version shown inside the widget's iframe."""
-    s = runtime.settings
+    s = services.settings
     channel = "widget" if compact else "web"
-    with gr.Blocks(title=f"{s.clinic_name} assistant", fill_height=compact) as demo:
+    with gr.Blocks(title=f"{s.clinic.name} assistant", fill_height=compact) as demo:
         if not compact:
-            gr.Markdown(f"## {escape_markdown(s.clinic_name)} assistant", elem_id="title")
+            gr.Markdown(f"## {escape_markdown(s.clinic.name)} assistant", elem_id="title")
         greeting = gr.Markdown("", elem_id="greeting", visible=compact)
         gr.Markdown(notice_markdown(s), elem_id="notice")
         banner = gr.HTML("", elem_id="triage-banner")
@@ -78,7 +82,7 @@ def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
                 scale=5,
                 lines=1,
                 max_lines=4,
-                max_length=s.max_question_chars + 1000,
+                max_length=s.safety.max_question_chars + 1000,
             )
             send = gr.Button("Send", variant="primary", elem_id="send", scale=1, min_width=72)
         gr.HTML(booking_html(s), elem_id="cta")
@@ -94,18 +98,26 @@ def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
                           {"role": "assistant", "content": "…"}]
             ids = [*ids, None, None]
             yield chat_value, "", "", ids, turns
-            partial = ""
-            for item in runtime.ask_stream(message, turns, channel=channel):
-                if isinstance(item, tuple):
-                    answer, message_id = item
-                    chat_value[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                    ids[-1] = message_id
-                    turns = [*turns, {"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
-                    yield chat_value, "", banner_html(answer, s), ids, turns
-                else:
-                    partial += item
+            try:
+                services.gate.acquire()
+            except Busy:
+                chat_value[-1] = {"role": "assistant", "content": escape_markdown(prompts.BUSY)}
+                yield chat_value, "", gr.skip(), ids, turns
+                return
+            try:
+                response = services.assistant.ask(message, turns)
+                partial = ""
+                for piece in response:
+                    partial += piece
                     chat_value[-1] = {"role": "assistant", "content": escape_markdown(partial)}
                     yield chat_value, "", gr.skip(), ids, turns
+                answer = response.answer
+            finally:
+                services.gate.release()
+            chat_value[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+            ids[-1] = operations.record(services, answer, channel)
+            turns = [*turns, {"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
+            yield chat_value, "", banner_html(answer, s), ids, turns
 
         outputs = [chat, box, banner, ids, turns]
         box.submit(respond, [box, chat, ids, turns], outputs, api_visibility="private")
@@ -121,7 +133,7 @@ def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
         def feedback(ids: list, evt: gr.LikeData) -> None:
             message_id = ids[evt.index] if 0 <= evt.index < len(ids) else None
             if message_id is not None:
-                runtime.log.feedback(message_id, _liked(evt.liked))
+                services.log.feedback(message_id, _liked(evt.liked))
 
         chat.like(feedback, [ids], None, api_visibility="private")
 
@@ -132,5 +144,6 @@ def build_visitor(runtime: WebRuntime, compact: bool = False) -> gr.Blocks:
                 return gr.update(value=escape_markdown(text), visible=bool(text))
 
             demo.load(greet, None, greeting, api_visibility="private")
-    demo.queue(default_concurrency_limit=s.concurrency, max_size=s.queue_size or None)
+    # No concurrency limit of Gradio's own: every answer waits for the one gate the API shares.
+    demo.queue(default_concurrency_limit=None, max_size=s.web.queue_size or None)
     return demo
