@@ -43,3 +43,11 @@ def test_every_setting_is_in_the_readme_table():
 def test_the_settings_table_is_one_table():
     rows = [i for i, line in enumerate(README.splitlines()) if line.startswith("| `CLINIC_")]
     assert rows == list(range(rows[0], rows[0] + len(rows))), "a blank line splits the settings table"
+
+
+def test_the_safety_document_lists_every_red_flag_of_the_catalogue():
+    from assistant.safety.catalogue import load_catalogue
+
+    safety = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    missing = [f.id for f in load_catalogue().flags if f"`{f.id}`" not in safety]
+    assert not missing, f"docs/safety.md does not list {missing}; run python bench/catalogue_table.py"

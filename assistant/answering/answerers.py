@@ -14,7 +14,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.core import prompts
-from assistant.answering.extractive import Pick, extract
+from assistant.answering.extractive import Pick, extract, is_self_care
 from assistant.safety.policy import strip_instructions
 from assistant.safety.privacy import redact
 from assistant.core.records import CITATION, Citation, Passage, SearchHit, Turn
@@ -156,10 +156,10 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def stream(
-        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()
+        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = (), no_self_care: bool = False
     ) -> Generator[str, None, Draft]:
         """Each quoted sentence as it is chosen, then the Draft (empty when nothing is quotable)."""
-        draft = draft_from_picks(extract(question, hits, self.max_sentences))
+        draft = draft_from_picks(extract(question, hits, self.max_sentences, no_self_care=no_self_care))
         for piece in draft.pieces:
             yield piece
         return draft
@@ -201,7 +201,7 @@ class LLMAnswerer:
         return out
 
     def stream(
-        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()
+        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = (), no_self_care: bool = False
     ) -> Generator[str, None, Draft]:
         """Checked sentences as the model writes them, then the Draft.
 
@@ -222,6 +222,8 @@ class LLMAnswerer:
         )
         try:
             for sentence in checked_sentences(deltas, check):
+                if no_self_care and is_self_care(CITATION.sub("", sentence)):
+                    continue  # the visitor should be checked first: no exercise or loading advice
                 held.append(sentence)
                 if check.cited:
                     for piece in held:

@@ -45,6 +45,25 @@ _STOPWORDS = frozenset(
 )
 
 
+#: Self-care instructions: what an answer leaves out when the visitor should be checked first.
+_SELF_CARE = re.compile(
+    r"^(?:try|do|keep|stand|sit|lie|walk|bend|lift|stretch|hold|repeat|place|put|use|apply|start|gradually|slowly|"
+    r"squeeze|push|pull|raise|lower|rest|ice|strengthen|move|roll|step|rock|march|tighten|clench|slide|reach|turn|"
+    r"rotate|straighten|cross|pick|jog|run|cycle|swim|return|aim|build|increase|practi[sc]e|foam|massage|tape|wear|"
+    r"go for|get up|carry on|continue|avoid|work)\b"
+    r"|\b(?:exercis\w*|stretch\w*|strengthen\w*|squats?|lunges?|bridges?|heel raises?|calf raises?|weight[- ]bearing|"
+    r"(?:put|bear|take) (?:\w+ )?weight|walk(?:ing)? on it|reps\b|repetitions|sets of|times a day|hold for|load\w*|"
+    r"return to (?:sport|running|training|work)|gradually (?:build|increase)|foam roll\w*|massage ball)",
+    re.IGNORECASE,
+)
+
+
+def is_self_care(sentence: str) -> bool:
+    """True for an exercise, stretching, loading or weight-bearing instruction."""
+    text = _EMPHASIS.sub("", _LIST_MARKER.sub("", sentence)).strip()
+    return bool(_SELF_CARE.search(text))
+
+
 @dataclass(frozen=True)
 class Pick:
     """A sentence chosen for an answer, with the passage it came from."""
@@ -88,7 +107,9 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def candidates(question: str, hits: Sequence[SearchHit], max_articles: int = 3, max_passages: int = 3) -> list[Pick]:
+def candidates(
+    question: str, hits: Sequence[SearchHit], max_articles: int = 3, max_passages: int = 3, no_self_care: bool = False
+) -> list[Pick]:
     """Every quotable sentence of the best passages, scored for the question."""
     q_terms = terms(question)
     top = hits[0].score if hits else 0.0
@@ -100,7 +121,7 @@ def candidates(question: str, hits: Sequence[SearchHit], max_articles: int = 3, 
             topic = terms(f"{passage.title} {passage.section}")
             for s_index, unit in enumerate(text_units(passage.text)):
                 sentence = standalone(unit)
-                if sentence is None:
+                if sentence is None or (no_self_care and is_self_care(sentence)):
                     continue
                 s_terms = terms(sentence)
                 matched = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
@@ -138,6 +159,6 @@ def choose(picks: Sequence[Pick], max_sentences: int = 4, max_words: int = 110, 
     return sorted(chosen, key=lambda p: (p.article_rank, p.position))
 
 
-def extract(question: str, hits: Sequence[SearchHit], max_sentences: int = 4) -> list[Pick]:
+def extract(question: str, hits: Sequence[SearchHit], max_sentences: int = 4, no_self_care: bool = False) -> list[Pick]:
     """The sentences of the default answer, in the order they should be read."""
-    return choose(candidates(question, hits), max_sentences=max_sentences)
+    return choose(candidates(question, hits, no_self_care=no_self_care), max_sentences=max_sentences)

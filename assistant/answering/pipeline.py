@@ -47,7 +47,9 @@ class Assistant:
         extractive: ExtractiveAnswerer,
         llm: LLMAnswerer | None = None,
         chat_model=None,
+        semantic=None,
     ):
+        self.semantic = semantic  # the semantic red-flag detector (None: patterns only)
         self.retriever = retriever
         self.safety = safety
         self.clinic = clinic
@@ -67,7 +69,8 @@ class Assistant:
 
     def _reply(self, question: str, turns: list[Turn]) -> Generator[str, None, Answer]:
         started = time.perf_counter()
-        checked = screen(question, self.safety)
+        earlier = [t.content for t in turns if t.role == "user"]
+        checked = screen(question, self.safety, earlier, self.semantic)
         q = checked.question
         base = Answer(question=q, answer="", triage=checked.triage.level, policy=checked.policy, answerer=self._name())
         said: list[str] = []
@@ -100,8 +103,11 @@ class Assistant:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))
 
-        draft, answerer, fallback = yield from self._draft(q, query, result.hits, turns)
+        draft, answerer, fallback = yield from self._draft(q, query, result.hits, turns, checked.no_self_care)
         said.extend(draft.pieces)
+        if not draft.text and checked.no_self_care:
+            yield say(prompts.closing(booking, phone))
+            return finish(replace(base, answer="".join(said), answerer=answerer, fallback=fallback, search_query=query))
         if not draft.text:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), answerer=answerer, fallback=fallback, search_query=query))
@@ -116,7 +122,7 @@ class Assistant:
     def _name(self) -> str:
         return self.llm.name if self.llm else self.extractive.name
 
-    def _draft(self, question: str, query: str, hits: Sequence[SearchHit], turns: list[Turn]):
+    def _draft(self, question: str, query: str, hits: Sequence[SearchHit], turns: list[Turn], no_self_care: bool = False):
         """The LLM's checked answer if one is configured, else (or when it fails) the extractive one.
 
         The LLM answerer shows nothing before its first checked sentence and raises
@@ -126,12 +132,12 @@ class Assistant:
         fallback = False
         if self.llm is not None:
             try:
-                draft = yield from self.llm.stream(question, hits, turns)
+                draft = yield from self.llm.stream(question, hits, turns, no_self_care)
                 return draft, self.llm.name, False
             except AnswerCheckError as exc:
                 log.info("LLM answer failed its check (%s); using the extractive answer", exc)
             except Exception as exc:  # noqa: BLE001 - a broken model must not break answers
                 log.warning("LLM answerer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             fallback = True
-        draft = yield from self.extractive.stream(query, hits, turns)
+        draft = yield from self.extractive.stream(query, hits, turns, no_self_care)
         return draft, self.extractive.name, fallback

@@ -79,6 +79,13 @@ class Services:
         return self._made["chat_model"]
 
     @property
+    def semantic(self):
+        """The semantic red-flag detector (its exemplar vectors are kept in the data folder)."""
+        from assistant.safety.semantic import SemanticDetector
+
+        return self._once("semantic", lambda: SemanticDetector(self.embedder, cache_dir=self.settings.storage.data_dir))
+
+    @property
     def assistant(self):
         from assistant.answering.answerers import ExtractiveAnswerer, LLMAnswerer
         from assistant.answering.pipeline import Assistant
@@ -94,6 +101,7 @@ class Services:
                 extractive=ExtractiveAnswerer(s.answers.max_sentences),
                 llm=llm,
                 chat_model=chat,
+                semantic=self.semantic,
             )
 
         return self._once("assistant", build)

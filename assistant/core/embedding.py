@@ -22,3 +22,12 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+@runtime_checkable
+class SpanEmbedder(Protocol):
+    """An embedder that also gives vectors for parts of a text from the same forward pass."""
+
+    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The text's vector, and one unit vector per character span (the mean of its tokens)."""
+        ...

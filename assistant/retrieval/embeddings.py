@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,11 +20,12 @@ class SentenceTransformerEmbedder:
     use, so commands that embed nothing, such as an unchanged re-ingest, stay fast.
     """
 
-    def __init__(self, model_path: Path, model_id: str, batch_size: int = 64):
+    def __init__(self, model_path: Path, model_id: str, batch_size: int = 64, threads: int | None = None):
         self.model_path = Path(model_path)
         self.model_id = model_id
         self.dimension = model_dimension(self.model_path)
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -38,7 +40,12 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    # deliberate: torch's default takes every core, and a clinic PC runs other programs
+                    torch.set_num_threads(self.threads)
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()
@@ -90,11 +97,106 @@ class SentenceTransformerEmbedder:
                 progress(len(idx))
         return out
 
+    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The text's vector and its clauses' vectors from one forward pass (what triage and search share)."""
+        model = self._load_model()
+        out = model.encode([text], output_value=None, convert_to_numpy=False, show_progress_bar=False)[0]
+        whole = out["sentence_embedding"].detach().cpu().numpy().astype(np.float32)
+        whole = whole / (float(np.linalg.norm(whole)) or 1.0)
+        tokens = out["token_embeddings"].detach().cpu().numpy().astype(np.float32)
+        encoded = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=tokens.shape[0])
+        offsets = [tuple(o) for o in encoded["offset_mapping"]][: tokens.shape[0]]
+        return whole, _span_vectors(tokens, offsets, spans)
+
     def embed_query(self, text: str) -> np.ndarray:
         model = self._load_model()
         return model.encode(
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0].astype(np.float32)
+
+
+class CachingEmbedder:
+    """Remembers the vectors of recent short texts, so a message is embedded once per turn.
+
+    Triage embeds the newest message and its clauses in one batch; search then asks
+    for the same message (and, for several questions, the same clauses) and gets
+    the remembered vectors. Large batches (ingest) pass straight through.
+    """
+
+    def __init__(self, inner, size: int = 1024, small_batch: int = 32):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.size, self.small_batch = size, small_batch
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._spans: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def loaded(self) -> bool:
+        return bool(getattr(self.inner, "loaded", True))
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        self._recent[text] = vector
+        self._recent.move_to_end(text)
+        while len(self._recent) > self.size:
+            self._recent.popitem(last=False)
+
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        if len(texts) > self.small_batch:
+            return self.inner.embed_documents(texts, progress=progress)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        if missing:
+            vectors = self.inner.embed_documents(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors):
+                    self._remember(text, np.asarray(vector, dtype=np.float32))
+        with self._lock:
+            out = [self._recent[t] for t in texts]
+        if progress is not None:
+            progress(len(texts))
+        return np.stack(out) if out else np.zeros((0, self.dimension), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors for a text and its spans in one pass; the text's vector is remembered for search."""
+        key = (text, tuple(spans))
+        with self._lock:
+            hit = self._spans.get(key)
+        if hit is not None:
+            return hit
+        if hasattr(self.inner, "embed_spans"):
+            whole, parts = self.inner.embed_spans(text, spans)
+        else:  # an embedder without token vectors: embed the pieces on their own
+            vectors = self.inner.embed_documents([text, *(text[a:b] for a, b in spans)])
+            whole, parts = vectors[0], vectors[1:]
+        with self._lock:
+            self._remember(text, np.asarray(whole, dtype=np.float32))
+            self._spans[key] = (whole, parts)
+            while len(self._spans) > self.size:
+                self._spans.popitem(last=False)
+        return whole, parts
+
+
+def _span_vectors(token_vectors: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean of the contextual token vectors inside each character span, normalised."""
+    out = np.zeros((len(spans), token_vectors.shape[1]), dtype=np.float32)
+    for i, (start, end) in enumerate(spans):
+        rows = [j for j, (a, b) in enumerate(offsets) if b > a and a >= start and b <= end]
+        if rows:
+            v = token_vectors[rows].mean(axis=0)
+            norm = float(np.linalg.norm(v))
+            out[i] = v / norm if norm else v
+    return out
 
 
 def model_dimension(model_path: Path) -> int:
@@ -108,10 +210,11 @@ def model_dimension(model_path: Path) -> int:
         return 384  # all-MiniLM-L6-v2; corrected when the model loads
 
 
-def embedder_from_settings(embedding: EmbeddingSettings) -> SentenceTransformerEmbedder:
+def embedder_from_settings(embedding: EmbeddingSettings) -> CachingEmbedder:
     """The configured embedder (nothing is loaded until it is used)."""
-    return SentenceTransformerEmbedder(
+    return CachingEmbedder(SentenceTransformerEmbedder(
         model_path=embedding.resolved_model_path(),
         model_id=embedding.model_id,
         batch_size=embedding.batch_size,
-    )
+        threads=embedding.resolved_threads(),
+    ))

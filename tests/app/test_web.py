@@ -283,3 +283,10 @@ def test_gate_refuses_when_the_queue_is_full():
     t.join()
     with gate.slot():
         pass
+
+
+def test_the_api_keeps_an_emergency_across_the_conversation(client):
+    history = [{"role": "user", "content": "crushing chest pain going down my left arm"},
+               {"role": "assistant", "content": "Please call 999 now."}]
+    data = client.post("/api/ask", json={"question": "ok, and what about my knee?", "history": history}).json()
+    assert data["triage"] == "emergency" and "999" in data["answer"] and data["citations"] == []

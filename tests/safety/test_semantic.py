@@ -1,0 +1,81 @@
+"""The semantic red-flag detector with the real bundled model: calibration holds, vectors are shared with search."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import ROOT
+
+from assistant.core.settings import Settings
+from assistant.retrieval.embeddings import CachingEmbedder, embedder_from_settings
+from assistant.safety.semantic import SemanticDetector
+from assistant.safety.triage import triage_conversation
+
+sys.path.insert(0, str(ROOT / "bench"))
+from triage_eval import load, score  # noqa: E402
+
+pytestmark = pytest.mark.model
+DATA = ROOT / "tests" / "data" / "triage"
+
+
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory):
+    embedder = embedder_from_settings(Settings(_env_file=None).embedding)
+    return SemanticDetector(embedder, cache_dir=tmp_path_factory.mktemp("vectors"))
+
+
+def test_both_detectors_together_keep_recall_and_rarely_add_a_caution_line(detector):
+    cases = load([DATA / "dev_a.jsonl", DATA / "dev_b.jsonl"])
+    result = score(cases, lambda turns: triage_conversation(list(turns), detector).level)
+    assert result.recall("emergency") == 1.0 and result.recall("urgent") == 1.0
+    assert result.false_escalation == 0.0, [(c.id, got) for c, got in result.false_alarms]
+    routine = [c for c in cases if c.level == "routine"]
+    cautioned = [c.id for c in routine if triage_conversation(list(c.turns), detector).caution]
+    assert len(cautioned) / len(routine) <= 0.05, cautioned
+
+
+def test_a_message_close_to_a_sign_gets_its_safety_line_and_no_self_care(detector):
+    from assistant.core import prompts
+    from assistant.core.settings import SafetySettings
+    from assistant.safety.screen import screen
+
+    message = "went over on my ankle playing netball, it's puffy, can I still play on saturday?"
+    verdict = triage_conversation([message], detector)
+    assert verdict.level == "routine" and verdict.caution, verdict
+    checked = screen(message, SafetySettings(), semantic=detector)
+    assert checked.prefix and checked.prefix[-1].startswith(prompts.CAUTION_LEAD)
+    assert all(line in checked.prefix[-1] for line in verdict.safety_lines) and checked.no_self_care
+
+
+def test_the_message_vector_is_computed_once_for_triage_and_search(tmp_path):
+    embedder = embedder_from_settings(Settings(_env_file=None).embedding)
+    assert isinstance(embedder, CachingEmbedder)
+    calls = []
+    inner_spans = embedder.inner.embed_spans
+
+    def counting(text, spans):
+        calls.append(text)
+        return inner_spans(text, spans)
+
+    embedder.inner.embed_spans = counting
+    detector = SemanticDetector(embedder, cache_dir=tmp_path)
+    detector.warm()
+    message = "my knee clicks when I squat, is it damaged?"
+    triage_conversation([message], detector)
+    before = embedder.inner.embed_query
+    embedder.inner.embed_query = lambda text: pytest.fail("search embedded the message again")
+    try:
+        vector = embedder.embed_query(message)
+    finally:
+        embedder.inner.embed_query = before
+    assert calls == [message] and vector.shape == (384,)
+
+
+def test_exemplar_vectors_are_kept_beside_the_store(tmp_path):
+    embedder = embedder_from_settings(Settings(_env_file=None).embedding)
+    SemanticDetector(embedder, cache_dir=tmp_path).warm()
+    saved = list(tmp_path.glob("triage-vectors-*.npz"))
+    assert len(saved) == 1
+    embedder.inner.embed_documents = lambda *a, **k: pytest.fail("the catalogue was embedded again")
+    SemanticDetector(embedder, cache_dir=tmp_path).warm()

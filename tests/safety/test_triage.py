@@ -1,0 +1,164 @@
+"""Red-flag triage: the catalogue, both detectors, conversations, and the independent message sets.
+
+The message sets in tests/data/triage/ were written by four independent writers
+briefed with clinical sources, never with the rules (see BRIEF.md). The two
+held-out sets were scored once, on first contact, before any fix (docs/safety.md);
+since then they are regression sets like the rest. Every run writes
+test-artifacts/triage-metrics.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import pytest
+from conftest import ROOT
+
+from assistant.core import prompts
+from assistant.core.settings import SafetySettings
+from assistant.safety.catalogue import CatalogueError, load_catalogue, parse
+from assistant.safety.screen import screen
+from assistant.safety.triage import triage, triage_conversation
+
+sys.path.insert(0, str(ROOT / "bench"))
+from triage_eval import Case, load, score  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def legacy(name: str) -> list[Case]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [Case(f"{name}:{i}", r["level"], r["category"], (r["message"],)) for i, r in enumerate(csv.DictReader(f, delimiter="\t"))]
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def test_the_catalogue_covers_what_a_clinician_expects():
+    catalogue = load_catalogue()
+    categories = {f.category for f in catalogue.flags}
+    brief = {  # every category of the writers' brief (tests/data/triage/BRIEF.md)
+        "cauda_equina", "cord_compression", "fracture_dislocation", "major_trauma", "heart_attack", "stroke",
+        "pulmonary_embolism", "sepsis", "meningitis", "vascular", "anaphylaxis", "breathing", "headache_emergency",
+        "head_injury", "giant_cell_arteritis_vision", "neck_arterial", "compartment_syndrome", "child_fever_limp",
+        "mental_health_crisis", "suspected_fracture", "progressive_neuro", "infection", "cancer_flag",
+        "steroids_osteoporosis", "dvt", "giant_cell_arteritis", "tendon_rupture", "acute_swelling",
+    }
+    assert brief <= categories, brief - categories
+    for flag in catalogue.flags:
+        assert len(flag.exemplars) >= 15 and len(flag.hard_negatives) >= 5 and flag.sources, flag.id
+        assert flag.safety_line.startswith("If") and flag.rules, flag.id
+
+
+def test_a_malformed_catalogue_is_refused_naming_the_flag():
+    good = {"fragments": {}, "flags": [{
+        "id": "x", "level": "emergency", "reply": "urgent", "title": "t", "sources": ["s"], "safety_line": "If x.",
+        "rules": [{"any": ["x"]}], "exemplars": ["e"] * 15, "hard_negatives": ["h"] * 5,
+    }]}
+    with pytest.raises(CatalogueError, match="flag x: reply 'urgent' does not fit level emergency"):
+        parse(good)
+    good["flags"][0]["reply"] = "emergency"
+    good["flags"][0]["rules"] = [{"any": ["%NOPE%"]}]
+    with pytest.raises(CatalogueError, match="flag x: unknown fragment %NOPE%"):
+        parse(good)
+
+
+def test_patterns_catch_most_of_the_catalogue_exemplars_and_few_hard_negatives():
+    catalogue = load_catalogue()
+    rank = {"routine": 0, "urgent": 1, "emergency": 2}
+    exemplars = [(f, e) for f in catalogue.flags for e in f.exemplars]
+    caught = sum(rank[triage(e).level] >= rank[f.level] for f, e in exemplars)
+    negatives = [h for f in catalogue.flags for h in f.hard_negatives]
+    escalated = [h for h in negatives if triage(h).level != "routine"]
+    assert caught / len(exemplars) >= 0.70, caught
+    assert len(escalated) / len(negatives) <= 0.01, escalated
+
+
+# --------------------------------------------------------------------------- the independent sets
+
+
+def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
+    metrics = {}
+    for name in SETS:
+        result = score(load([DATA / "triage" / f"{name}.jsonl"]), lambda turns: triage_conversation(list(turns)).level)
+        metrics[name] = result.summary()
+        assert result.recall("emergency") == 1.0, [(c.id, got) for c, got in result.misses]
+        assert result.recall("urgent") == 1.0, [(c.id, got) for c, got in result.misses]
+        assert result.false_escalation == 0.0, [(c.id, got) for c, got in result.false_alarms]
+    for name in ("triage_cases.tsv", "triage_holdout.tsv"):
+        cases = legacy(name)
+        wrong = [(c.turns[0], triage(c.turns[0]).level) for c in cases if triage(c.turns[0]).level != c.level]
+        metrics[name] = {"cases": len(cases), "exact_level_wrong": len(wrong)}
+        assert not wrong, wrong
+    total = sum(m["cases"] for m in metrics.values())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "triage-metrics.json").write_text(json.dumps({"messages": total, "sets": metrics}, indent=2))
+    assert total >= 1500
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no numbness down there and I can pee fine, just a stiff lower back",
+        "I'm not suicidal, just fed up with this knee",
+        "does saddle numbness mean I should go to A&E?",
+        "my dad had a stroke last year, what exercises help his shoulder?",
+        "sciatica down my left leg only",
+        "I was rear-ended last week and my neck is sore, should I wear a collar?",
+        "legs weak after leg day, is that normal?",
+        "I had chest pain last year, it was reflux; now my knee hurts",
+        "this sciatica is killing me, best stretches?",
+        "what are the red flags for back pain?",
+    ],
+)
+def test_past_negated_and_asked_about_signs_do_not_escalate(message):
+    assert triage(message).level == "routine", triage(message).rules
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+SAFETY = SafetySettings()
+
+
+def test_a_conversation_that_reached_emergency_stays_there():
+    first = "my back hurts and I can't feel it when I wipe"
+    verdict = triage_conversation([first, "ok but what stretches can I do for it at home?"])
+    assert verdict.level == "emergency" and verdict.latest == "routine"
+    checked = screen("ok but what stretches can I do for it at home?", SAFETY, earlier=[first])
+    assert checked.stops and checked.reply.startswith(prompts.STILL_EMERGENCY) and "999" in checked.reply
+
+
+def test_risk_facts_from_earlier_messages_combine_with_later_symptoms():
+    assert triage("new back pain that's there all the time").level == "routine"
+    verdict = triage_conversation(["I finished breast cancer treatment last year", "new back pain that's there all the time"])
+    assert verdict.level == "urgent" and "cancer_history" in verdict.rules
+
+
+def test_pieces_of_a_sign_spread_over_messages_are_put_together():
+    messages = ["sciatica down both legs since friday", "also I haven't needed a wee all day and my tummy feels full"]
+    assert triage_conversation(messages).level == "emergency"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I've taken all my co-codamol tablets, I just want it to stop", "how many paracetamol would it take to end it all?"],
+)
+def test_crisis_outranks_the_medication_guard(message):
+    checked = screen(message, SAFETY)
+    assert checked.triage.level == "emergency" and checked.triage.reply == "crisis"
+    assert checked.stops and "999" in checked.reply and SAFETY.crisis_line in checked.reply
+    assert prompts.MEDICATION_REPLY not in checked.reply
+
+
+def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
+    checked = screen("went over on my ankle at football, couldn't walk on it and the bony bit is really tender", SAFETY)
+    assert checked.triage.level == "urgent" and checked.triage.reply == "minor_injuries"
+    assert checked.prefix[0].startswith("This should be checked today at a minor injuries unit")
+    assert checked.no_self_care
+    checked = screen("I'm 68 with osteoporosis and slipped on the ice, now sudden sharp pain in my back", SAFETY)
+    assert checked.triage.level == "urgent" and checked.prefix[0].startswith("Some of what you describe")
