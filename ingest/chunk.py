@@ -17,7 +17,7 @@ from assistant.core.text import text_pieces
 TokenCounter = Callable[[str], int]
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: every chunk keeps a vector per sentence and list item
 
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import filelock
+import numpy as np
 
 from assistant.core.embedding import Embedder
 from assistant.core.records import Article, Chunk
+from assistant.core.text import split_units
 from assistant.core.store import CHUNK_KEYS, MODEL_KEYS, ChunkStore, StoreBackend, check_manifest, now_iso
 from ingest.chunk import ChunkParams, chunk_article
 from ingest.load import LoadError, Skipped, content_hash, discover, load_article, read_bytes, source_id
@@ -232,15 +234,36 @@ def _write(
         bar.close()
 
 
+def embed_with_units(embedder: Embedder, chunks: Sequence[Chunk], progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors, and a vector for each sentence and list item of each chunk.
+
+    With the real model both come from one forward pass (the mean of each unit's
+    token vectors); an embedder without token vectors embeds the units on their own.
+    """
+    texts = [c.embed_text for c in chunks]
+    spans = []
+    for c in chunks:
+        shift = len(c.embed_text) - len(c.text)
+        spans.append([(u.start + shift, u.end + shift) for u in split_units(c.text)])
+    if hasattr(embedder, "embed_documents_with_spans"):
+        return embedder.embed_documents_with_spans(texts, spans, progress=progress)
+    vectors = embedder.embed_documents(texts, progress=progress)
+    units = []
+    for text, ss in zip(texts, spans):
+        pieces = [text[a:b] for a, b in ss]
+        units.append(np.asarray(embedder.embed_documents(pieces)) if pieces else np.zeros((0, vectors.shape[1]), np.float32))
+    return vectors, units
+
+
 def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: IngestReport, extra=None) -> None:
     chunks = [c for _, cs, _ in batch for c in cs]
-    vectors = embedder.embed_documents([c.embed_text for c in chunks], progress=bar.update)
+    vectors, units = embed_with_units(embedder, chunks, progress=bar.update)
     # Old chunks go first: a crash between the two steps leaves the article absent
     # (and re-added by the next run), never half old and half new.
     for article, _, is_update in batch:
         if is_update:
             target.delete_source(article.source)
-    target.add(chunks, vectors, extra=extra)
+    target.add(chunks, vectors, extra=extra, units=units)
     report.chunks_written += len(chunks)
     for article, _, is_update in batch:
         (report.updated if is_update else report.added).append(article.source)

@@ -14,10 +14,10 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.core import prompts
-from assistant.answering.extractive import Pick, extract, is_self_care
+from assistant.answering.extractive import Block, is_self_care, plan
 from assistant.safety.policy import strip_instructions
 from assistant.safety.privacy import redact
-from assistant.core.records import CITATION, Citation, Passage, SearchHit, Turn
+from assistant.core.records import CITATION, Citation, Passage, SearchHit, SearchResult, Turn
 
 log = logging.getLogger(__name__)
 _CITE = re.compile(r"\s?" + CITATION.pattern)
@@ -68,17 +68,26 @@ def numbered_sources(hits: Sequence[SearchHit], max_sources: int = 5) -> list[Ci
     return [citation_for(i, p) for i, p in enumerate(out[:max_sources], start=1)]
 
 
-def draft_from_picks(picks: Sequence[Pick]) -> Draft:
-    """Sentences joined with the [n] of their passage; passages numbered by first use."""
-    numbers: dict[str, int] = {}
+def draft_from_blocks(blocks: Sequence[Block]) -> Draft:
+    """The blocks as one reply: one [n] per run of blocks from the same article section, sources numbered by first use."""
+    numbers: dict[tuple[str, str | None], int] = {}
     citations: list[Citation] = []
-    pieces = []
-    for pick in picks:
-        key = pick.passage.chunk_id
+    pieces: list[str] = []
+    for i, block in enumerate(blocks):
+        key = (block.passage.source, block.passage.anchor)
         if key not in numbers:
             numbers[key] = len(numbers) + 1
-            citations.append(citation_for(numbers[key], pick.passage))
-        pieces.append(("" if not pieces else " ") + f"{pick.sentence} [{numbers[key]}]")
+            citations.append(citation_for(numbers[key], block.passage))
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        run_ends = nxt is None or (nxt.passage.source, nxt.passage.anchor) != key or nxt.is_list or block.is_list
+        text = block.text() + (f" [{numbers[key]}]" if run_ends else "")
+        if not pieces:
+            sep = ""
+        elif block.is_list or blocks[i - 1].is_list:
+            sep = "\n\n"
+        else:
+            sep = " "
+        pieces.append(sep + text)
     return Draft("".join(pieces), tuple(citations), tuple(pieces))
 
 
@@ -148,7 +157,7 @@ def checked_sentences(deltas: Iterator[str], check: CitationCheck) -> Iterator[s
 
 
 class ExtractiveAnswerer:
-    """Quotes the most relevant whole sentences, each with its source number."""
+    """Quotes the article's own sentences and lists that answer the question, each run cited once."""
 
     name = "extractive"
 
@@ -156,10 +165,13 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def stream(
-        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = (), no_self_care: bool = False
+        self, question: str, result: SearchResult, history: Sequence[Turn] = (), no_self_care: bool = False,
+        said: frozenset[str] = frozenset(), query_vector=None,
     ) -> Generator[str, None, Draft]:
-        """Each quoted sentence as it is chosen, then the Draft (empty when nothing is quotable)."""
-        draft = draft_from_picks(extract(question, hits, self.max_sentences, no_self_care=no_self_care))
+        """Each block as it is chosen, then the Draft (empty when nothing is quotable)."""
+        vector = query_vector if query_vector is not None else result.query_vector
+        blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care)
+        draft = draft_from_blocks(blocks)
         for piece in draft.pieces:
             yield piece
         return draft
@@ -201,7 +213,8 @@ class LLMAnswerer:
         return out
 
     def stream(
-        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = (), no_self_care: bool = False
+        self, question: str, result: SearchResult, history: Sequence[Turn] = (), no_self_care: bool = False,
+        said: frozenset[str] = frozenset(), query_vector=None,
     ) -> Generator[str, None, Draft]:
         """Checked sentences as the model writes them, then the Draft.
 
@@ -211,7 +224,7 @@ class LLMAnswerer:
         (AnswerCheckError, or the model's own error) and the caller falls back; after
         that, the answer ends with the last sentence that passed.
         """
-        sources = numbered_sources(hits, self.max_sources)
+        sources = numbered_sources(result.hits, self.max_sources)
         check = CitationCheck(sources)
         held: list[str] = []
         shown: list[str] = []

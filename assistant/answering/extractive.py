@@ -1,9 +1,15 @@
-"""The default answerer: a short answer made of whole sentences from the best passages.
+"""The default answerer's plan: the article's own sentences and list items that answer the question, first.
 
-No language model: sentences are chosen for relevance to the question, near
-duplicates are dropped, and the rest are put back in reading order. Only
-sentences that make sense on their own are eligible, so the answer never starts
-with "It" pointing at nothing, a cut-off fragment or a "click here".
+No language model writes anything. The question's intent (cost, opening hours, how
+long, is it serious ...) and the article's headings say where the answer is;
+every sentence and list item of the best passages is scored for fit by meaning
+(its vector, kept with the chunk at ingest, against the question's vector, which
+search already computed), by the words it shares with the question, and by
+whether it has the shape of the answer asked for (a price, a time, a span of
+weeks). The best one leads; a list is quoted with its lead-in; a few supporting
+sentences follow in reading order. Only sentences that make sense on their own
+are eligible ("It ..." pointing at nothing, "click below", exercise steps that
+follow another step are not).
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.safety.policy import looks_like_injection
-from assistant.core.records import Passage, SearchHit
-from assistant.core.text import text_units
+import numpy as np
 
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
+from assistant.core.records import Passage, SearchHit
+from assistant.core.text import Unit, plain, split_units
+from assistant.safety.policy import looks_like_injection
+
+_WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
 _DEPENDENT_START = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
@@ -33,17 +40,19 @@ _DEPENDENT_START = re.compile(
 )
 # Calls to action and page furniture that only make sense on the web page.
 _PAGE_TALK = re.compile(
-    r"click|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|video|read more|"
+    r"\bclick\b|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|\bvideo\b|read more|"
     r"book an assessment with us|get in touch with us|subscribe|sign up|share this",
     re.IGNORECASE,
 )
+_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
+_URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 _STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
     "i me my you your we our us it its this that these those he she they them what which who whom why how "
     "when where can could should would will shall may might must have has had not no so than too very just "
-    "about into over under again there here any some all more most much many get got".split()
+    "about into over under again there here any some all more most much many get got im ive caller asks "
+    "wants know please thanks hi hello".split()
 )
-
 
 #: Self-care instructions: what an answer leaves out when the visitor should be checked first.
 _SELF_CARE = re.compile(
@@ -60,34 +69,27 @@ _SELF_CARE = re.compile(
 
 def is_self_care(sentence: str) -> bool:
     """True for an exercise, stretching, loading or weight-bearing instruction."""
-    text = _EMPHASIS.sub("", _LIST_MARKER.sub("", sentence)).strip()
-    return bool(_SELF_CARE.search(text))
-
-
-@dataclass(frozen=True)
-class Pick:
-    """A sentence chosen for an answer, with the passage it came from."""
-
-    sentence: str
-    passage: Passage
-    article_rank: int
-    position: tuple[int, int]  # (passage order in article, sentence index)
-    score: float
+    return bool(_SELF_CARE.search(plain(sentence)))
 
 
 def standalone(sentence: str) -> str | None:
     """The sentence cleaned for quoting, or None when it cannot stand on its own."""
-    s = _EMPHASIS.sub("", _LIST_MARKER.sub("", sentence)).strip()
+    s = plain(sentence)
     words = s.split()
-    if not (6 <= len(words) <= 45):
+    if not (5 <= len(words) <= 45):
         return None
     if not (s[0].isupper() or s[0].isdigit()) or s[-1] not in ".!":
-        return None  # fragments, list stubs, questions and lead-ins ending with ':'
+        return None  # fragments, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
     if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
         return None
     return s
+
+
+def _item_ok(text: str) -> bool:
+    """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
+    return 2 <= len(text.split()) <= 60 and not _PAGE_TALK.search(text) and not looks_like_injection(text)
 
 
 @lru_cache(maxsize=1)
@@ -97,68 +99,190 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def terms(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def terms(text: str) -> frozenset[str]:
     """Stemmed content words."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
-    return set(_stemmer().stemWords(words))
+    return frozenset(_stemmer().stemWords(words))
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def candidates(
-    question: str, hits: Sequence[SearchHit], max_articles: int = 3, max_passages: int = 3, no_self_care: bool = False
-) -> list[Pick]:
-    """Every quotable sentence of the best passages, scored for the question."""
+# --------------------------------------------------------------------------- the plan
+
+#: How a unit's score is made (tuned on the development questions, bench/answers.py).
+WEIGHTS = {"meaning": 0.3, "lexical": 0.6, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the answer: one sentence, or a list quoted with its lead-in, from one passage."""
+
+    lines: tuple[str, ...]  # a sentence is one line; a list is the lead-in (if any) and its items
+    passage: Passage
+    article_rank: int
+    position: tuple[int, int]  # (passage order in its article, unit index): reading order
+    score: float
+    is_list: bool = False
+
+    @property
+    def words(self) -> int:
+        return sum(len(line.split()) for line in self.lines)
+
+    def text(self) -> str:
+        if not self.is_list:
+            return self.lines[0]
+        return "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
+                          *(f"- {line}" for line in self.lines if not line.endswith(":"))])
+
+
+@dataclass(frozen=True)
+class _Scored:
+    unit: Unit
+    units: tuple[Unit, ...]  # all units of the passage (for lists)
+    passage: Passage
+    article_rank: int
+    passage_rank: int
+    score: float
+
+
+def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
+    vectors = passage.units
+    if query_vector is None or vectors is None or len(vectors) != len(units):
+        return [None] * len(units)
+    return [float(v) for v in np.asarray(vectors) @ np.asarray(query_vector)]
+
+
+def score_units(
+    question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
+    said: frozenset[str] = frozenset(), no_self_care: bool = False,
+) -> list[_Scored]:
+    """Every quotable unit of the best passages, scored for how well it answers ``question``."""
+    wanted = intents(question)
+    primary = wanted[0] if wanted else None
     q_terms = terms(question)
+    urgent_words = bool(_URGENT_WORDS.search(question))
     top = hits[0].score if hits else 0.0
-    picks: list[Pick] = []
+    raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, float]] = []
     for rank, hit in enumerate(hits[:max_articles]):
-        if rank and hit.score < 0.6 * top:
+        if rank and hit.score < 0.75 * top:
             break  # far behind the best article: off the point
-        for p_index, passage in enumerate(hit.passages[:max_passages]):
-            topic = terms(f"{passage.title} {passage.section}")
-            for s_index, unit in enumerate(text_units(passage.text)):
-                sentence = standalone(unit)
-                if sentence is None or (no_self_care and is_self_care(sentence)):
+        for p_rank, passage in enumerate(hit.passages[:max_passages]):
+            units = split_units(passage.text)
+            fits = _fits(passage, units, query_vector)
+            heading = passage.section.split(" > ")[-1]
+            head_terms = terms(passage.section)
+            warning = bool(WARNING_SECTION.search(heading))
+            previous: tuple[Unit, float | None] | None = None
+            for unit, fit in zip(units, fits):
+                if unit.text in said or plain(unit.text) in said:
+                    previous = None
                     continue
-                s_terms = terms(sentence)
-                matched = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
-                on_topic = 1.0 if (q_terms & topic) or (q_terms & s_terms) else 0.0
-                score = (
-                    0.45 * passage.score
-                    + 0.35 * matched
-                    + 0.10 * on_topic
-                    + 0.10 / (1 + s_index)
-                    - 0.05 * rank
-                )
-                picks.append(Pick(sentence, passage, rank, (p_index, s_index), score))
-    return picks
+                if unit.kind == "sentence" and standalone(unit.text) is None:
+                    # "Hold for 20 to 30 seconds." only makes sense after the step before: quote them together
+                    pair = _continuation(previous, unit)
+                    if pair is None:
+                        previous = None
+                        continue
+                    unit, fit = pair[0], max((f for f in (fit, pair[1]) if f is not None), default=None)
+                    previous = (unit, fit)  # a third step can follow the pair
+                else:
+                    previous = (unit, fit) if unit.kind == "sentence" else None
+                if unit.kind != "sentence" and not _item_ok(unit.text):
+                    continue
+                if no_self_care and is_self_care(unit.text):
+                    continue
+                u_terms = terms(unit.text)
+                lexical = len(q_terms & (u_terms | head_terms)) / len(q_terms) if q_terms else 0.0
+                bonus = 0.0
+                if primary and unit_cue(primary, unit.text):
+                    bonus += WEIGHTS["cue"]
+                if any(heading_cue(i, heading) for i in wanted[:2]):
+                    bonus += WEIGHTS["heading"]
+                if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
+                    bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
+                bonus -= WEIGHTS["article"] * rank + 0.02 * p_rank + 0.004 * unit.index
+                bonus += WEIGHTS["passage"] * passage.score
+                raw.append((unit, tuple(units), passage, rank, p_rank, fit, WEIGHTS["lexical"] * lexical + bonus))
+    fits = [f for *_, f, _ in raw if f is not None]
+    lo, hi = (min(fits), max(fits)) if fits else (0.0, 1.0)
+    out = []
+    for unit, units, passage, rank, p_rank, fit, partial in raw:
+        meaning = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
+        out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + partial))
+    return sorted(out, key=lambda s: s.score, reverse=True)
 
 
-def choose(picks: Sequence[Pick], max_sentences: int = 4, max_words: int = 110, min_score: float = 0.2) -> list[Pick]:
-    """Best sentences first, skipping near-duplicates; returned in reading order."""
-    chosen: list[Pick] = []
-    chosen_terms: list[set[str]] = []
-    words = 0
-    for pick in sorted(picks, key=lambda p: p.score, reverse=True):
-        if len(chosen) >= max_sentences:
+def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tuple[Unit, float | None] | None:
+    """A dependent sentence joined to the quotable sentence just before it (same paragraph), or None."""
+    if previous is None or unit.index != previous[0].index + 1 or unit.paragraph != previous[0].paragraph:
+        return None
+    text = plain(unit.text)
+    words = text.split()
+    if not words or not _DEPENDENT_START.match(text) or _PAGE_TALK.search(text) or looks_like_injection(text):
+        return None
+    if len(words) > 40 or text[-1] not in ".!":
+        return None
+    first = previous[0]
+    joined = Unit(f"{first.text} {text}", "sentence", unit.index, first.start, unit.end, None, first.paragraph)
+    return joined, previous[1]
+
+
+def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) -> Block:
+    """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones."""
+    list_id = best.unit.list_id
+    members = [u for u in best.units if u.list_id == list_id]
+    leadin = [u for u in members if u.kind == "leadin"]
+    items: dict[int, list[Unit]] = {}
+    for u in members:
+        if u.kind == "item":
+            items.setdefault(u.item if u.item is not None else u.index, []).append(u)
+    keys = sorted(items)
+    if len(keys) > max_items:
+        by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}
+        ranked = sorted(keys, key=lambda k: max(by_unit.get(u.index, -9) for u in items[k]), reverse=True)
+        keys = sorted(ranked[:max_items])
+    lines = [leadin[0].text] if leadin else []
+    lines += [" ".join(u.text for u in items[k]) for k in keys]
+    return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
+                 best.score, is_list=True)
+
+
+def plan(
+    question: str, hits: Sequence[SearchHit], query_vector=None, max_sentences: int = 4, max_words: int = 120,
+    said: frozenset[str] = frozenset(), no_self_care: bool = False,
+) -> list[Block]:
+    """The answer's blocks in the order they are read: the best answer first, then support in reading order."""
+    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care)
+    if not scored:
+        return []
+    best = scored[0]
+    if best.unit.kind == "sentence":
+        lead = Block((plain(best.unit.text),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
+    else:
+        lead = _list_block(best, scored)
+    chosen = [lead]
+    used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list else set()
+    seen_terms = [terms(" ".join(lead.lines))]
+    words = lead.words
+    floor = best.score - 0.35
+    for s in scored[1:]:
+        if len(chosen) >= max_sentences or s.score < floor:
             break
-        if pick.score < min_score and len(chosen) >= 2:
-            break
-        t = terms(pick.sentence)
-        if any(_overlap(t, other) > 0.5 for other in chosen_terms):
+        if s.unit.kind != "sentence":
+            continue  # lists are quoted whole, and only when one leads
+        if lead.is_list and (s.passage.chunk_id, s.unit.list_id) in used:
             continue
-        n = len(pick.sentence.split())
-        if chosen and words + n > max_words:
+        text = plain(s.unit.text)
+        t = terms(text)
+        if any(_overlap(t, other) > 0.5 for other in seen_terms) or any(text in line for b in chosen for line in b.lines):
             continue
-        chosen.append(pick)
-        chosen_terms.append(t)
+        n = len(text.split())
+        if words + n > max_words:
+            continue
+        chosen.append(Block((text,), s.passage, s.article_rank, (s.passage_rank, s.unit.index), s.score))
+        seen_terms.append(t)
         words += n
-    return sorted(chosen, key=lambda p: (p.article_rank, p.position))
-
-
-def extract(question: str, hits: Sequence[SearchHit], max_sentences: int = 4, no_self_care: bool = False) -> list[Pick]:
-    """The sentences of the default answer, in the order they should be read."""
-    return choose(candidates(question, hits, no_self_care=no_self_care), max_sentences=max_sentences)
+    return [lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]

@@ -1,22 +1,45 @@
-"""Turning a follow-up ("what exercises help with that?") into a question search can use."""
+"""Follow-ups ("what exercises help with that?", "when can I play again?") turned into questions search can use.
+
+A message is a follow-up when it leans on what came before: a pronoun with
+nothing to point at, a very short message, or a question about no body part or
+condition at all after messages that were about one. Without an LLM the topic of
+the earlier messages (their subject words: "hamstring", "heel") is put in front
+of the new question, so search finds the same article and the answer is chosen
+for the *new* question. With an LLM the model rewrites it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from assistant.answering.subjects import mentioned_terms, subjects
 from assistant.core import prompts
 from assistant.core.records import Turn
 
 _REFERRING = re.compile(
-    r"\b(it|its|that|this|those|these|them|they|there|same|above|mentioned|one)\b", re.IGNORECASE
+    r"\b(it|its|that|this|those|these|them|they|there|same|above|mentioned|one|then)\b", re.IGNORECASE
 )
 
 
-def is_follow_up(question: str) -> bool:
-    """True when the question leans on what came before (pronouns, or very short)."""
+def topic(history: Sequence[Turn]) -> str:
+    """The subject words of the most recent visitor message that had any ("" when none did)."""
+    for turn in reversed(history):
+        if turn.role == "user":
+            words = mentioned_terms(turn.content)
+            if words:
+                return " ".join(dict.fromkeys(words))
+    return ""
+
+
+def is_follow_up(question: str, history: Sequence[Turn] = ()) -> bool:
+    """True when the question leans on what came before."""
     words = re.findall(r"[\w']+", question)
-    return bool(_REFERRING.search(question)) or len(words) <= 3
+    if _REFERRING.search(question):
+        return True
+    if subjects(question):
+        return False  # it names its own subject
+    return len(words) <= 4 or (bool(history) and bool(topic(history)))
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:
@@ -30,17 +53,20 @@ def condense(question: str, history: Sequence[Turn], chat_model=None) -> str:
     """A standalone search query for ``question`` given the conversation so far.
 
     With a chat model, the model rewrites it; otherwise (or if the model fails)
-    the previous question is put in front of a follow-up.
+    the earlier topic's subject words go in front of a follow-up.
     """
     previous = last_user_question(history)
-    if previous is None or not is_follow_up(question):
+    if previous is None or not is_follow_up(question, history):
         return question
     if chat_model is not None:
         try:
             return _condense_with_model(question, history, chat_model)
         except Exception:  # noqa: BLE001 - any model failure falls back to the rule
             pass
-    return f"{previous} {question}"
+    words = topic(history)
+    if words and not subjects(question) >= subjects(words):
+        return f"{words} {question}"
+    return question if words else f"{previous} {question}"
 
 
 def _condense_with_model(question: str, history: Sequence[Turn], chat_model) -> str:

@@ -78,7 +78,12 @@ def _llamacpp(s: LLMSettings):
     if path is None or not Path(path).is_file():
         raise SettingsError("CLINIC_ANSWERER=llamacpp needs CLINIC_LLAMACPP_MODEL_PATH (an existing .gguf file)")
     _need("llama_cpp", "llamacpp", "CLINIC_ANSWERER=llamacpp")
-    return _llamacpp_chat_class()(model_path=str(path), temperature=s.temperature, max_tokens=s.max_tokens)
+    import os
+
+    threads = s.threads or max(1, (os.cpu_count() or 2) // 2)
+    return _llamacpp_chat_class()(
+        model_path=str(path), temperature=s.temperature, max_tokens=s.max_tokens, n_threads=threads, timeout_s=s.timeout_s
+    )
 
 
 def _llamacpp_chat_class():
@@ -95,6 +100,8 @@ def _llamacpp_chat_class():
         temperature: float = 0.1
         max_tokens: int = 400
         n_ctx: int = 4096
+        n_threads: int = 1
+        timeout_s: float = 60.0
         _llama: Any = None
 
         @property
@@ -105,20 +112,23 @@ def _llamacpp_chat_class():
             if self._llama is None:
                 from llama_cpp import Llama
 
-                self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, verbose=False)
+                self._llama = Llama(
+                    model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+                )
             return self._llama
 
         def _payload(self, messages: list[BaseMessage]) -> list[dict[str, str]]:
             return [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-            out = self._client().create_chat_completion(
-                messages=self._payload(messages), temperature=self.temperature, max_tokens=self.max_tokens, stop=stop
-            )
-            text = out["choices"][0]["message"].get("content") or ""
+            text = "".join(chunk.message.content for chunk in self._stream(messages, stop=stop))
             return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
 
         def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+            """Token by token; stops with TimeoutError past CLINIC_LLM_TIMEOUT_S (the extractive answer is used)."""
+            import time
+
+            deadline = time.monotonic() + self.timeout_s
             for part in self._client().create_chat_completion(
                 messages=self._payload(messages),
                 temperature=self.temperature,
@@ -126,6 +136,8 @@ def _llamacpp_chat_class():
                 stop=stop,
                 stream=True,
             ):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the in-process model took longer than {self.timeout_s:g} s (CLINIC_LLM_TIMEOUT_S)")
                 delta = part["choices"][0]["delta"].get("content") or ""
                 if delta:
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))

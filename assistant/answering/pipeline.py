@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
-from assistant.answering.followup import condense
+from assistant.answering.followup import condense, topic
+from assistant.answering.subjects import covers, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
-from assistant.core.records import Answer, SearchHit, Turn
+from assistant.core.records import CITATION, Answer, SearchHit, Turn
 from assistant.core.settings import ClinicSettings, SafetySettings
 from assistant.safety.privacy import redact
 from assistant.safety.screen import screen
@@ -99,11 +101,16 @@ class Assistant:
         query = condense(q, turns, self.chat_model)
         result = self.retriever.search(query)
         booking, phone = self.clinic.booking_url, self.clinic.phone
-        if not result.hits:
+        follow = query != q
+        focus = f"{topic(turns)} {q}".strip() if follow and not self.chat_model else (query if follow else q)
+        hits = on_topic(result.hits, subjects(focus))
+        if not hits:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))
-
-        draft, answerer, fallback = yield from self._draft(q, query, result.hits, turns, checked.no_self_care)
+        result = replace(result, hits=hits)
+        vector = result.query_vector if not follow else self._vector(focus)
+        said_before = already_said(turns)
+        draft, answerer, fallback = yield from self._draft(q, focus, result, turns, checked.no_self_care, said_before, vector)
         said.extend(draft.pieces)
         if not draft.text and checked.no_self_care:
             yield say(prompts.closing(booking, phone))
@@ -119,10 +126,14 @@ class Assistant:
             )
         )
 
+    def _vector(self, text: str):
+        embedder = getattr(self.retriever, "embedder", None)
+        return embedder.embed_query(text) if embedder is not None else None
+
     def _name(self) -> str:
         return self.llm.name if self.llm else self.extractive.name
 
-    def _draft(self, question: str, query: str, hits: Sequence[SearchHit], turns: list[Turn], no_self_care: bool = False):
+    def _draft(self, question: str, focus: str, result, turns: list[Turn], no_self_care: bool, said, vector):
         """The LLM's checked answer if one is configured, else (or when it fails) the extractive one.
 
         The LLM answerer shows nothing before its first checked sentence and raises
@@ -132,12 +143,31 @@ class Assistant:
         fallback = False
         if self.llm is not None:
             try:
-                draft = yield from self.llm.stream(question, hits, turns, no_self_care)
+                draft = yield from self.llm.stream(question, result, turns, no_self_care)
                 return draft, self.llm.name, False
             except AnswerCheckError as exc:
                 log.info("LLM answer failed its check (%s); using the extractive answer", exc)
             except Exception as exc:  # noqa: BLE001 - a broken model must not break answers
                 log.warning("LLM answerer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             fallback = True
-        draft = yield from self.extractive.stream(query, hits, turns, no_self_care)
+        draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector)
         return draft, self.extractive.name, fallback
+
+
+def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str]) -> tuple[SearchHit, ...]:
+    """The hits whose article covers every subject the question names (all of them when it names none)."""
+    if not wanted:
+        return tuple(hits)
+    return tuple(h for h in hits if covers(" ".join([h.title, *(p.section + " " + p.text for p in h.passages)]), wanted))
+
+
+def already_said(turns: Sequence[Turn]) -> frozenset[str]:
+    """The sentences of the assistant's earlier replies: a follow-up gets something new."""
+    out = set()
+    for turn in turns:
+        if turn.role == "assistant":
+            text = CITATION.sub("", turn.content)
+            for line in text.splitlines():
+                line = line.strip().removeprefix("- ").strip()
+                out.update(part.strip() for part in re.split(r"(?<=[.!?])\s+", line) if part.strip())
+    return frozenset(out)

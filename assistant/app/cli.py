@@ -239,7 +239,9 @@ def _ask(services, args) -> int:
 def _print_answer(answer) -> None:
     print(f"Q: {answer.question}\n")
     for paragraph in answer.answer.split("\n\n"):
-        print(textwrap.fill(paragraph, width=88))
+        for line in paragraph.split("\n"):  # list items keep their own lines
+            indent = "  " if line.startswith("- ") else ""
+            print(textwrap.fill(line, width=88, subsequent_indent=indent))
         print()
     if answer.citations:
         print("Sources:")

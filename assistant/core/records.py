@@ -81,6 +81,8 @@ class Passage:
     similarity: float | None = None
     lexical: float | None = None
     score: float = 0.0
+    #: a vector per sentence and list item (split_units order), when the store keeps them
+    units: Any = field(default=None, compare=False, repr=False)
 
     @property
     def link(self) -> str | None:
@@ -120,6 +122,7 @@ class SearchResult:
     query: str
     hits: tuple[SearchHit, ...]
     best_relevance: float | None = None
+    query_vector: Any = field(default=None, compare=False, repr=False)  # reused to choose sentences
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "results": [hit.to_json() for hit in self.hits]}

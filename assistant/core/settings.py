@@ -132,6 +132,7 @@ class LLMSettings(_Section):
     max_tokens: int = setting(400, env="LLM_MAX_TOKENS", ge=16, le=4096)
     timeout_s: float = setting(60.0, env="LLM_TIMEOUT_S", gt=0)
     llamacpp_model_path: Path | None = setting(None, env="LLAMACPP_MODEL_PATH")
+    threads: int = setting(0, env="LLM_THREADS", ge=0, le=64, description="CPU threads for the in-process model; 0: one per two cores.")
 
 
 class ClinicSettings(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 # Zero-width and bidi control characters that hide text or change its direction.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -84,3 +85,73 @@ def _sentences(paragraph: str) -> list[str]:
         start = match.end()
     out.append(paragraph[start:].strip())
     return [s for s in out if s]
+
+
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+
+
+def plain(text: str) -> str:
+    """A sentence or list item as it is quoted: no list marker, no Markdown emphasis."""
+    return _EMPHASIS.sub("", _LIST_ITEM.sub("", text)).strip()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable piece of a passage: a sentence, or a list item, with where it sits.
+
+    ``list_id`` groups the items of one list; a ``leadin`` is the short sentence
+    ending with ":" that introduces the list with the same ``list_id``. ``start``
+    and ``end`` are character offsets in the passage text.
+    """
+
+    text: str
+    kind: str  # "sentence", "item" or "leadin"
+    index: int
+    start: int
+    end: int
+    list_id: int | None = None
+    paragraph: int = 0
+    item: int | None = None  # for list items: the index of the item's first unit (an item may run on)
+
+
+def split_units(text: str) -> list[Unit]:
+    """The passage as quotable units, in reading order (pure; the same at ingest and at answer time)."""
+    pieces = text_pieces(text)
+    spans, cursor = [], 0
+    for _, piece in pieces:
+        found = text.find(piece, cursor)
+        if found < 0:  # text_pieces joined lines of one item: locate its first words instead
+            head = piece.split()[0] if piece.split() else piece
+            found = max(text.find(head, cursor), cursor)
+            end = min(len(text), found + len(piece))
+        else:
+            end = found + len(piece)
+        spans.append((found, end))
+        cursor = end
+    units: list[Unit] = []
+    list_id = -1
+    paragraph = 0
+    in_list = False
+    for i, ((sep, piece), (start, end)) in enumerate(zip(pieces, spans)):
+        is_item = bool(_LIST_ITEM.match(piece))
+        if sep == "\n\n" and i:
+            paragraph += 1
+        if is_item:
+            if not in_list:
+                list_id += 1
+                in_list = True
+                # the sentence just before a list, ending with ":", introduces it
+                if units and units[-1].kind == "sentence" and units[-1].text.endswith(":"):
+                    prev = units[-1]
+                    units[-1] = Unit(prev.text, "leadin", prev.index, prev.start, prev.end, list_id, prev.paragraph)
+            units.append(Unit(plain(piece), "item", i, start, end, list_id, paragraph, item=i))
+        else:
+            if sep != " ":
+                in_list = False
+            item_continues = in_list and sep == " " and units and units[-1].kind == "item"
+            kind = "item" if item_continues else "sentence"
+            units.append(Unit(
+                plain(piece), kind, i, start, end, list_id if item_continues else None, paragraph,
+                item=units[-1].item if item_continues else None,
+            ))
+    return units

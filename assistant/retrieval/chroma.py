@@ -26,6 +26,27 @@ def chromadb_version() -> str:
 _BATCH = 1000
 
 
+def pack_vectors(vectors: np.ndarray) -> str:
+    """Unit vectors as compact text for Chroma metadata: int8 (x127), base64."""
+    import base64
+
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.size == 0:
+        return ""
+    q = np.clip(np.round(array * 127.0), -127, 127).astype(np.int8)
+    return f"{array.shape[1]}:" + base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def unpack_vectors(text: str) -> np.ndarray:
+    import base64
+
+    dim, _, data = text.partition(":")
+    q = np.frombuffer(base64.b64decode(data), dtype=np.int8).astype(np.float32) / 127.0
+    vectors = q.reshape(-1, int(dim))
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
 def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
     return {
         "source": chunk.source,
@@ -80,8 +101,10 @@ class ChromaChunkStore:
         embeddings: np.ndarray,
         chunk_count: int | None = None,
         extra: dict[str, dict[str, Any]] | None = None,
+        units: Sequence[np.ndarray] | None = None,
     ) -> None:
-        """Upsert chunks; ``extra`` adds metadata per source (e.g. a web page's ETag)."""
+        """Upsert chunks; ``extra`` adds metadata per source (e.g. a web page's ETag); ``units`` are
+        the per-sentence vectors of each chunk, kept compactly in its metadata."""
         if len(chunks) != len(embeddings):
             raise ValueError("one embedding per chunk")
         stamp = now_iso()
@@ -95,8 +118,12 @@ class ChromaChunkStore:
                 embeddings=np.asarray(embeddings[start : start + _BATCH], dtype=np.float32),
                 documents=[c.text for c in part],
                 metadatas=[
-                    {**_meta(c, chunk_count or counts[c.source], stamp), **((extra or {}).get(c.source) or {})}
-                    for c in part
+                    {
+                        **_meta(c, chunk_count or counts[c.source], stamp),
+                        **((extra or {}).get(c.source) or {}),
+                        **({"unit_vectors": pack_vectors(units[start + j])} if units is not None else {}),
+                    }
+                    for j, c in enumerate(part)
                 ],
             )
 
@@ -109,6 +136,17 @@ class ChromaChunkStore:
             return {}
         got = self._col.get(ids=list(ids), include=["embeddings"])
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The per-sentence vectors kept with the given chunks (chunks without them are left out)."""
+        if not ids:
+            return {}
+        got = self._col.get(ids=list(ids), include=["metadatas"])
+        return {
+            cid: unpack_vectors(meta["unit_vectors"])
+            for cid, meta in zip(got["ids"], got["metadatas"])
+            if meta and meta.get("unit_vectors")
+        }
 
     def copy_source_to(self, source: str, other: ChunkStore) -> bool:
         """Copy one article's chunks, vectors included, into another store."""

@@ -97,6 +97,38 @@ class SentenceTransformerEmbedder:
                 progress(len(idx))
         return out
 
+    def embed_documents_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, from the same forward pass, a vector for each of its spans.
+
+        Ingest uses this to keep a vector for every sentence and list item of a chunk at
+        no extra model cost, so answers can be chosen by meaning without embedding
+        anything per question.
+        """
+        model = self._load_model()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        step = max(self.batch_size * 4, 1)
+        for begin in range(0, len(order), step):
+            idx = order[begin : begin + step]
+            results = model.encode(
+                [texts[i] for i in idx], batch_size=self.batch_size, output_value=None,
+                convert_to_numpy=False, show_progress_bar=False,
+            )
+            for i, result in zip(idx, results):
+                n = int(result["attention_mask"].sum())
+                whole = result["sentence_embedding"].detach().cpu().numpy().astype(np.float32)
+                out[i] = whole / (float(np.linalg.norm(whole)) or 1.0)
+                tokens = result["token_embeddings"][:n].detach().cpu().numpy().astype(np.float32)
+                encoded = model.tokenizer(texts[i], return_offsets_mapping=True, truncation=True, max_length=n)
+                offsets = [tuple(o) for o in encoded["offset_mapping"]][:n]
+                parts[i] = _span_vectors(tokens, offsets, spans[i])
+            if progress is not None:
+                progress(len(idx))
+        return out, parts
+
     def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """The text's vector and its clauses' vectors from one forward pass (what triage and search share)."""
         model = self._load_model()
@@ -166,6 +198,19 @@ class CachingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_documents_with_spans(self, texts, spans, progress=None):
+        if hasattr(self.inner, "embed_documents_with_spans"):
+            return self.inner.embed_documents_with_spans(texts, spans, progress=progress)
+        vectors = self.inner.embed_documents(texts, progress=progress)
+        pieces = [[t[a:b] for a, b in s] for t, s in zip(texts, spans)]
+        flat = [p for ps in pieces for p in ps]
+        flat_vectors = self.inner.embed_documents(flat) if flat else np.zeros((0, self.dimension), dtype=np.float32)
+        out, at = [], 0
+        for ps in pieces:
+            out.append(np.asarray(flat_vectors[at : at + len(ps)]))
+            at += len(ps)
+        return vectors, out
 
     def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """Vectors for a text and its spans in one pass; the text's vector is remembered for search."""

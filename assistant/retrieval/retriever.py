@@ -86,4 +86,20 @@ class Retriever:
             ]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         hits = rank_articles(passages, k, self.min_relevance, self.dense_weight)
-        return SearchResult(query=query, hits=tuple(hits), best_relevance=best)
+        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vector)
+
+
+def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:
+    """The best passages of the best articles, with their per-sentence vectors (one store call)."""
+    wanted = [p.chunk_id for h in hits[:articles] for p in h.passages[:passages]]
+    try:
+        vectors = store.unit_vectors(wanted) if wanted else {}
+    except Exception:  # noqa: BLE001 - sentences are then chosen without vectors
+        vectors = {}
+    if not vectors:
+        return hits
+    out = []
+    for h in hits:
+        group = tuple(replace(p, units=vectors.get(p.chunk_id)) if p.chunk_id in vectors else p for p in h.passages)
+        out.append(replace(h, passages=group, passage=group[0] if group else h.passage))
+    return out

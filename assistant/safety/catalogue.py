@@ -51,6 +51,8 @@ class Flag:
     rules: tuple[Rule, ...]
     exemplars: tuple[str, ...]
     hard_negatives: tuple[str, ...]
+    #: exercise, stretching or loading advice could make this worse: an answer near it leaves such advice out
+    contradicts_self_care: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def parse(data: dict) -> Catalogue:
                 rules=tuple(_rule(r, fragments, f"flag {fid}") for r in raw.get("rules") or ()),
                 exemplars=tuple(str(e) for e in raw["exemplars"]),
                 hard_negatives=tuple(str(h) for h in raw["hard_negatives"]),
+                contradicts_self_care=bool(raw.get("contradicts_self_care", False)),
             )
         )
     if not flags:

@@ -24,6 +24,7 @@ from assistant.core.settings import SafetySettings
 from assistant.core.text import normalise_text
 from assistant.safety import policy
 from assistant.safety.privacy import redact
+from assistant.safety.catalogue import load_catalogue
 from assistant.safety.triage import EMERGENCY, URGENT, Triage, triage_conversation
 
 
@@ -75,7 +76,8 @@ def screen(message: str, safety: SafetySettings, earlier: Sequence[str] = (), se
             prefix.append(prompts.INJURY_PREFIX.format(injury_service=s.injury_service))
     if verdict.caution:
         prefix.append(" ".join([prompts.CAUTION_LEAD, *verdict.safety_lines]))
-    no_self_care = verdict.level == URGENT or bool(verdict.caution)
+    catalogue = load_catalogue()
+    no_self_care = verdict.level == URGENT or any(catalogue[f].contradicts_self_care for f in verdict.caution)
     if len(question) > s.max_question_chars:
         reply = prompts.TOO_LONG.format(length=len(question), limit=s.max_question_chars)
         return Screening(question, verdict, flags, reply="\n\n".join([*prefix, reply]))

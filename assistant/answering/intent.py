@@ -1,0 +1,91 @@
+"""What a question asks for (cost, hours, how long, is it serious ...), and what an answer to it looks like.
+
+Pure functions over text. ``intents(question)`` names the kinds of answer wanted;
+``unit_cue(intent, text)`` says whether a sentence or list item has the shape of
+such an answer (a price, a time of day, a span of weeks, "not usually serious");
+``heading_cue(intent, heading)`` whether a section heading is about it. The
+articles' headings are the map: "How much does physiotherapy cost?", "Exercises
+to try", "When an X-ray may be needed".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_Q = {
+    "cost": r"\b(?:how much|cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
+    "hours": r"\b(?:open\w*|opening|hours|close|closed|shut|weekends?|saturdays?|sundays?|bank holiday\w*|"
+             r"evenings?|early|late|what time|when are you)\b",
+    "duration": r"\b(?:how long|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
+                r"recover\w*|heal\w*|get better|go away|last|take to|back to|play again|run again|return)\b",
+    "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|"
+               r"should i be worried|wear(?:ing)? out|worn out)\b",
+    "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*)\b",
+    "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
+             r"how (?:do|can|should) i|best way|tips?|advice|sleep|shoes|footwear|lift|carry|sit|pillow)\b",
+    "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*)\b",
+    "when_to_see": r"\b(?:when (?:should|do) i (?:see|book|get|go)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
+                   r"worth (?:seeing|booking|coming)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
+    "what_is": r"\b(?:what (?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b)",
+    "yes_no": r"^(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b",
+}
+_Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
+
+#: The shape of an answer of each kind, in a sentence or list item.
+_CUE = {
+    "cost": r"£\s?\d|\b\d+ ?(?:pounds|p)\b|\b(?:costs?|price|fee|charged?|free)\b",
+    "hours": r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+             r"weekday|weekend|bank holiday|closed|open)\w*\b",
+    "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve)\b[\w\s-]{0,12}?"
+                r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?)\b",
+    "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
+               r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious)\b",
+    "cause": r"\b(?:because|cause[sd]?|caused by|comes? from|happens? when|develops?|due to|linked to|triggered by|"
+             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*)\b",
+    "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve)\b",
+    "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
+                 r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
+    "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
+                   r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
+    "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
+    "yes_no": r"^(?:yes|no)\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
+}
+_CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
+
+_HEADING = {
+    "cost": r"\b(?:cost|price|fee|charges?|pay|insurance)\b",
+    "hours": r"\b(?:opening|hours|open)\b",
+    "duration": r"\b(?:how long|recover\w*|outlook|return|get back|timescale|prognosis)\b",
+    "serious": r"\b(?:serious|worry|worried|normal|damage|harm|safe)\b",
+    "cause": r"\b(?:why|causes?|what causes|happen\w*)\b",
+    "helps": r"\b(?:help\w*|treat\w*|what (?:can|should) you do|self|manag\w*|tips|advice|ease)\b",
+    "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|to try)\b",
+    "when_to_see": r"\b(?:when|seek|see a|book|urgent|x-?ray|scan|physio\w* help)\b",
+    "what_is": r"\b(?:what is|what are|about)\b",
+    "yes_no": r"^$",
+}
+_HEADING_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _HEADING.items()}
+
+#: Sections about warning signs: quoted for "is it serious?" and "when should I see someone?", not otherwise.
+WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|red flags?|a&e|999|emergency|see a gp|doctor)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def intents(question: str) -> tuple[str, ...]:
+    """The kinds of answer the question asks for, most specific first (may be empty)."""
+    q = " ".join(question.split())
+    found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
+    order = ["cost", "hours", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
+    if "yes_no" in found and re.match(r"(?i)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|do i need|will)\b", q):
+        order.remove("yes_no")
+        order.insert(0, "yes_no")  # "should I do the ITB stretch?" asks for a judgement, not for exercises
+    return tuple(k for k in order if k in found)
+
+
+def unit_cue(intent: str, text: str) -> bool:
+    return bool(_CUE_RE[intent].search(text))
+
+
+def heading_cue(intent: str, heading: str) -> bool:
+    return bool(_HEADING_RE[intent].search(heading))
