@@ -15,6 +15,11 @@ from assistant.core.records import Article, Chunk, Section, embed_text
 from assistant.core.text import text_pieces
 
 TokenCounter = Callable[[str], int]
+Check = Callable[[], None]
+
+#: A "word" longer than this is cut into pieces of this many characters (the model reads
+#: longer words as one unknown token, so nothing is lost and no chunk grows without bound).
+LONG_WORD = 100
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
 CHUNKER_VERSION = "4"  # 4: every chunk keeps a vector per sentence and list item
@@ -37,39 +42,61 @@ class ChunkParams:
         }
 
 
-def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:
-    """Cut a unit that alone exceeds the budget into word windows that fit."""
-    words = unit.split()
+def _split_long(unit: str, budget: int, count: TokenCounter, check: Check | None = None) -> list[str]:
+    """Cut a unit that alone exceeds the budget into word windows that fit, in one pass.
+
+    Each distinct word is counted once (word pieces never cross spaces), so the cost
+    is linear in the unit's length.
+    """
+    sizes: dict[str, int] = {}
     pieces: list[str] = []
-    start = 0
-    while start < len(words):
-        lo, hi = start + 1, len(words)
-        # largest end such that words[start:end] fits
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if count(" ".join(words[start:mid])) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        pieces.append(" ".join(words[start:lo]))
-        start = lo
+    current: list[str] = []
+    used = 0
+    for index, word in enumerate(_words(unit)):
+        if check is not None and index % 4096 == 0:
+            check()
+        n = sizes.get(word)
+        if n is None:
+            n = sizes[word] = max(1, count(word))
+        if current and used + n > budget:
+            pieces.append(" ".join(current))
+            current, used = [], 0
+        current.append(word)
+        used += n
+    if current:
+        pieces.append(" ".join(current))
     return pieces
 
 
+def _words(text: str):
+    for word in text.split():
+        if len(word) <= LONG_WORD:
+            yield word
+        else:
+            yield from (word[i : i + LONG_WORD] for i in range(0, len(word), LONG_WORD))
+
+
 def chunk_section(
-    heading: str, text: str, count: TokenCounter, params: ChunkParams
+    heading: str, text: str, count: TokenCounter, params: ChunkParams, check: Check | None = None
 ) -> list[tuple[str, int]]:
-    """Pack one section's units into (text, tokens) chunks under the budget."""
+    """Pack one section's units into (text, tokens) chunks under the budget.
+
+    ``check`` is called now and then on long sections (a per-file deadline raises from it).
+    """
     budget = params.max_tokens - count(heading) - 1
     if budget < 16:
         budget = 16  # absurdly long heading: still make progress
     units: list[tuple[str, int]] = []  # (separator + sentence, tokens)
-    for sep, unit in text_pieces(text):
-        n = count(unit)
+    for index, (sep, unit) in enumerate(text_pieces(text)):
+        if check is not None and index % 256 == 0:
+            check()
+        # every word is at least one word piece, so a long unit needs no counting to know it is over
+        n = count(unit) if len(unit) < 8 * budget or len(unit.split()) <= budget else budget + 1
         if n <= budget:
             units.append((sep + unit, n))
         else:
-            units.extend(((sep if i == 0 else " ") + p, count(p)) for i, p in enumerate(_split_long(unit, budget, count)))
+            for i, piece in enumerate(_split_long(unit, budget, count, check)):
+                units.append(((sep if i == 0 else " ") + piece, count(piece)))
 
     chunks: list[list[tuple[str, int]]] = []
     current: list[tuple[str, int]] = []
@@ -109,20 +136,38 @@ def chunk_id(source: str, position: int, text: str) -> str:
     return f"{src}-{position:05d}-{txt}"
 
 
-def chunk_article(article: Article, count: TokenCounter, params: ChunkParams) -> list[Chunk]:
-    """All chunks of an article, numbered in reading order."""
+def chunk_article(
+    article: Article, count: TokenCounter, params: ChunkParams, check: Check | None = None, max_chunks: int | None = None
+) -> list[Chunk]:
+    """All chunks of an article, numbered in reading order.
+
+    ``check`` is called between steps (a deadline raises from it); ``max_chunks`` stops
+    early with ``TooManyChunks`` rather than cutting an article nobody should embed.
+    """
     chunks: list[Chunk] = []
     for section in article.sections:
-        chunks.extend(_section_chunks(article, section, count, params, start=len(chunks)))
+        if check is not None:
+            check()
+        chunks.extend(_section_chunks(article, section, count, params, len(chunks), check))
+        if max_chunks is not None and len(chunks) > max_chunks:
+            raise TooManyChunks(len(chunks))
     return chunks
 
 
+class TooManyChunks(ValueError):
+    """An article would make more chunks than allowed (at least ``count``)."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+
 def _section_chunks(
-    article: Article, section: Section, count: TokenCounter, params: ChunkParams, start: int
+    article: Article, section: Section, count: TokenCounter, params: ChunkParams, start: int, check: Check | None
 ) -> list[Chunk]:
     heading = section.label
     out = []
-    for offset, (text, tokens) in enumerate(chunk_section(heading, section.text, count, params)):
+    for offset, (text, tokens) in enumerate(chunk_section(heading, section.text, count, params, check)):
         position = start + offset
         out.append(
             Chunk(
@@ -137,6 +182,7 @@ def _section_chunks(
                 tokens=tokens,
                 article_hash=article.content_hash,
                 article_meta=stored_metadata(article.metadata) if position == 0 else {},
+                name=article.name,
             )
         )
     return out

@@ -8,6 +8,7 @@ generation and makes it live only when it is complete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -22,8 +23,12 @@ from assistant.core.embedding import Embedder
 from assistant.core.records import Article, Chunk
 from assistant.core.text import split_units
 from assistant.core.store import CHUNK_KEYS, MODEL_KEYS, ChunkStore, StoreBackend, check_manifest, now_iso
-from ingest.chunk import ChunkParams, chunk_article
-from ingest.load import LoadError, Skipped, content_hash, discover, load_article, read_bytes, source_id
+from ingest.chunk import ChunkParams, TooManyChunks, chunk_article
+from ingest.discover import Found, Skipped, discover, source_id
+from ingest.limits import FileLimits, LoadError
+from ingest.load import content_hash, load_article, read_bytes
+
+log = logging.getLogger(__name__)
 
 #: Chunks embedded and written per step (bounds memory and lost work on a crash).
 WRITE_BATCH = 512
@@ -59,8 +64,18 @@ class IngestReport:
     deleted: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     carried_over: list[str] = field(default_factory=list)
+    #: symlinks read, as (link, the file it points to)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    #: generations left by crashed or killed runs, deleted by this one
+    cleaned: list[str] = field(default_factory=list)
     chunks_written: int = 0
     rebuilt: bool = False
+    #: bytes the store gave back to the disk (embedded store only)
+    reclaimed_bytes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted or self.carried_over or self.rebuilt)
 
     @property
     def failed(self) -> list[Skipped]:
@@ -78,8 +93,11 @@ class IngestReport:
             "deleted": self.deleted,
             "skipped": [{"path": s.path, "reason": s.reason, "failed": s.failed} for s in self.skipped],
             "carried_over": self.carried_over,
+            "links": [{"path": link, "to": to} for link, to in self.links],
+            "cleaned": self.cleaned,
             "chunks_written": self.chunks_written,
             "rebuilt": self.rebuilt,
+            "reclaimed_bytes": self.reclaimed_bytes,
         }
 
 
@@ -154,37 +172,44 @@ def ingest(
     backend: StoreBackend,
     embedder: Embedder,
     params: ChunkParams,
-    max_bytes: int,
+    limits: FileLimits | None = None,
     rebuild: bool = False,
     progress: ProgressFactory | None = None,
 ) -> IngestReport:
-    """Bring the store in step with the given files and folders."""
+    """Bring the store in step with the given files and folders.
+
+    Each file is read, cut and embedded on its own budget: any failure skips that
+    file with its reason and keeps its last good version, never the run. A run that
+    finds nothing new changes nothing (the store's revision stays).
+    """
     paths = [Path(p) for p in paths]
+    limits = limits or FileLimits()
     report = IngestReport(rebuilt=rebuild)
     files, skipped = discover(paths)
     report.skipped.extend(skipped)
+    report.links = [(str(f.path), f.link_to) for f in files if f.link_to]
     expected = store_manifest(embedder, params, backend)
+    report.cleaned = backend.clean_up()
 
     live, target, stored, fresh = _open_target(backend, expected, rebuild)
 
     try:
         pending: list[tuple[Article, list[Chunk], bool]] = []
         failed_sources: list[str] = []
-        for path in files:
-            source = source_id(path)
+        for item in files:
+            source = source_id(item.path)
             try:
-                data = read_bytes(path, max_bytes)
-                digest = content_hash(data)
-                if source in stored and stored[source].content_hash == digest:
+                prepared = _prepare(item, stored.get(source), embedder, params, limits)
+            except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+                reason = _reason(exc, item.path)
+            else:
+                if prepared is None:
                     report.unchanged.append(source)
-                    continue
-                article = load_article(path, data)
-            except LoadError as exc:
-                report.skipped.append(Skipped(str(path), str(exc)))
-                failed_sources.append(source)
+                else:
+                    pending.append((prepared[0], prepared[1], source in stored))
                 continue
-            chunks = chunk_article(article, embedder.count_tokens, params)
-            pending.append((article, chunks, source in stored))
+            report.skipped.append(Skipped(str(item.path), reason))
+            failed_sources.append(source)
 
         _write(target, pending, embedder, progress, report)
 
@@ -193,12 +218,37 @@ def ingest(
         roots = [source_id(p) for p in paths]
         _delete_gone(target, stored, report, lambda src: _under(src, roots) and not os.path.lexists(src))
 
-        _commit(backend, target, fresh)
+        if fresh or report.changed:
+            _commit(backend, target, fresh)
+        if fresh or report.changed or report.cleaned:
+            report.reclaimed_bytes = backend.reclaim()
     except BaseException:
         if fresh:
             backend.discard(target)
         raise
     return report
+
+
+def _prepare(item: Found, stored, embedder: Embedder, params: ChunkParams, limits: FileLimits):
+    """(article, chunks) for a new or changed file, None when unchanged; LoadError names a problem."""
+    deadline = limits.deadline()
+    data = read_bytes(item.path, limits.max_bytes)
+    if stored is not None and stored.content_hash == content_hash(data):
+        return None
+    article = load_article(item.path, data, limits, deadline, item.name)
+    try:
+        chunks = chunk_article(article, embedder.count_tokens, params, deadline, limits.max_chunks)
+    except TooManyChunks as exc:
+        raise LoadError(limits.too_many_chunks(exc.count)) from exc
+    return article, chunks
+
+
+def _reason(exc: Exception, what) -> str:
+    """Why one file or page was skipped; unexpected errors are logged with their traceback."""
+    if isinstance(exc, LoadError):
+        return str(exc)
+    log.warning("unexpected error reading %s", what, exc_info=True)
+    return f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _commit(backend: StoreBackend, target: ChunkStore, fresh: bool) -> None:
@@ -257,7 +307,21 @@ def embed_with_units(embedder: Embedder, chunks: Sequence[Chunk], progress=None)
 
 def _write_batch(target, batch, embedder: Embedder, bar: Progress, report: IngestReport, extra=None) -> None:
     chunks = [c for _, cs, _ in batch for c in cs]
-    vectors, units = embed_with_units(embedder, chunks, progress=bar.update)
+    try:
+        vectors, units = embed_with_units(embedder, chunks, progress=bar.update)
+    except Exception as exc:  # noqa: BLE001 - find the article the model cannot take
+        if len(batch) == 1:
+            article = batch[0][0]
+            log.warning("cannot embed %s", article.source, exc_info=True)
+            report.skipped.append(Skipped(article.source, f"could not be embedded ({type(exc).__name__}: {str(exc)[:200]})"))
+            return
+        before = len(report.skipped)
+        for item in batch:
+            _write_batch(target, [item], embedder, bar, report, extra)
+        if len(report.skipped) - before == len(batch):
+            del report.skipped[before:]
+            raise  # every article failed alone too: the model, not a file
+        return
     # Old chunks go first: a crash between the two steps leaves the article absent
     # (and re-added by the next run), never half old and half new.
     for article, _, is_update in batch:
@@ -289,6 +353,7 @@ def ingest_site(
     params: ChunkParams,
     crawler,
     progress: ProgressFactory | None = None,
+    limits: FileLimits | None = None,
 ) -> IngestReport:
     """Bring the store in step with a website: a sitemap URL or a blog page and the pages it links to.
 
@@ -301,8 +366,10 @@ def ingest_site(
     from ingest.load import load_web_page
     from ingest.web import FetchError, page_urls
 
+    limits = limits or FileLimits()
     report = IngestReport()
     expected = store_manifest(embedder, params, backend)
+    report.cleaned = backend.clean_up()
     _, target, stored, fresh = _open_target(backend, expected, rebuild=False)
     try:
         try:
@@ -325,18 +392,26 @@ def ingest_site(
             if page.status == 304 or (old and content_hash(page.body) == old.content_hash):
                 report.unchanged.append(url)
                 continue
+            deadline = limits.deadline()
             try:
                 article = load_web_page(url, page.body)
-            except LoadError as exc:
-                report.skipped.append(Skipped(url, str(exc)))
+                chunks = chunk_article(article, embedder.count_tokens, params, deadline, limits.max_chunks)
+            except TooManyChunks as exc:
+                report.skipped.append(Skipped(url, limits.too_many_chunks(exc.count)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one page must never stop the run
+                report.skipped.append(Skipped(url, _reason(exc, url)))
                 continue
             validators[url] = {"etag": page.etag or "", "last_modified": page.last_modified or ""}
-            pending.append((article, chunk_article(article, embedder.count_tokens, params), url in stored))
+            pending.append((article, chunks, url in stored))
         _write(target, pending, embedder, progress, report, extra=validators)
         site = "{0.scheme}://{0.netloc}/".format(urlparse(start_url))
         listed = set(urls) | {s.path for s in report.skipped}
         _delete_gone(target, stored, report, lambda src: src.startswith(site) and src not in listed)
-        _commit(backend, target, fresh)
+        if fresh or report.changed:
+            _commit(backend, target, fresh)
+        if fresh or report.changed or report.cleaned:
+            report.reclaimed_bytes = backend.reclaim()
     except BaseException:
         if fresh:
             backend.discard(target)

@@ -1,20 +1,18 @@
-"""Find article files and load them into Article records.
+"""Load article files into Article records.
 
 Loaders: Markdown with YAML front matter, plain text, HTML (main content via
 trafilatura) and PDF (pypdf). Every problem becomes a ``LoadError`` with a reason
-a person can act on; nothing is dropped without being named.
+a person can act on; nothing is dropped without being named. Each file runs under
+a ``FileLimits`` budget (size, decompressed text, time).
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import io
-import os
 import re
-import stat
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,143 +20,33 @@ import yaml
 
 from assistant.core.records import Article, Section
 from assistant.core.text import clean_body, normalise_text, squash_whitespace
+from ingest.discover import HTML, MARKDOWN, PDF, TEXT, source_id
+from ingest.limits import Deadline, FileLimits, LoadError
 from ingest.sections import first_heading, split_sections
 
-MARKDOWN = {".md", ".markdown"}
-TEXT = {".txt"}
-HTML = {".html", ".htm"}
-PDF = {".pdf"}
-SUPPORTED = MARKDOWN | TEXT | HTML | PDF
 #: Front matter fields copied into an article's metadata.
 METADATA_FIELDS = ("published", "reviewed", "author", "region", "tags", "summary")
-
-
-class LoadError(Exception):
-    """A file could not be turned into an article; ``str(err)`` is the reason."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A path that was not ingested, and why.
-
-    ``failed`` is True for things that should have been articles (a broken file);
-    False for things that are not articles at all (a README, an image).
-    """
-
-    path: str
-    reason: str
-    failed: bool = True
-
-
-def source_id(path: Path) -> str:
-    """The stable name an article is stored under: its absolute path."""
-    return os.path.abspath(path)
+#: Front matter longer than this is not front matter.
+MAX_FRONT_MATTER = 64 * 1024
+#: Byte-order marks, longest first (UTF-32's starts like UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# --------------------------------------------------------------------------- discovery
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
-    """Expand files and folders into article files, naming everything left out.
-
-    Hidden files and folders (starting with ".") are not read. Symlinks are
-    followed once; loops and broken links are reported.
-    """
-    found: list[Path] = []
-    skipped: list[Skipped] = []
-    seen_files: set[tuple[int, int]] = set()
-    seen_dirs: set[tuple[int, int]] = set()
-
-    def identity(path: Path) -> tuple[tuple[int, int], os.stat_result] | None:
-        """(device, inode) and stat of a path, or None after naming why it cannot be read."""
-        try:
-            info = path.stat()
-        except OSError as exc:
-            skipped.append(Skipped(str(path), _stat_reason(path, exc)))
-            return None
-        return (info.st_dev, info.st_ino), info
-
-    def add_file(path: Path, explicit: bool) -> None:
-        found_id = identity(path)
-        if found_id is None:
-            return
-        key, info = found_id
-        if key in seen_files:
-            return
-        if not stat.S_ISREG(info.st_mode):
-            skipped.append(Skipped(str(path), "not a regular file"))
-            return
-        suffix = path.suffix.lower()
-        if path.stem.lower() == "readme" and not explicit:
-            skipped.append(Skipped(str(path), "README: notes about the folder, not an article", False))
-            return
-        if suffix not in SUPPORTED:
-            kinds = ", ".join(sorted(SUPPORTED))
-            skipped.append(
-                Skipped(str(path), f"not an article type ({suffix or 'no extension'}; reads {kinds})", explicit)
-            )
-            return
-        seen_files.add(key)
-        found.append(path)
-
-    def walk(folder: Path) -> None:
-        found_id = identity(folder)
-        if found_id is None:
-            return
-        key = found_id[0]
-        if key in seen_dirs:
-            skipped.append(Skipped(str(folder), "symlink loop: this folder was already read"))
-            return
-        seen_dirs.add(key)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            skipped.append(Skipped(str(folder), f"cannot list folder: {exc.strerror or exc}"))
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            try:
-                is_dir = entry.is_dir(follow_symlinks=True)
-            except OSError as exc:
-                skipped.append(Skipped(str(path), _stat_reason(path, exc)))
-                continue
-            if is_dir:
-                walk(path)
-            else:
-                add_file(path, explicit=False)
-
-    for raw in paths:
-        path = Path(raw)
-        try:
-            is_dir = path.is_dir()
-            exists = is_dir or path.exists() or path.is_symlink()
-        except OSError as exc:
-            skipped.append(Skipped(str(path), _stat_reason(path, exc)))
-            continue
-        if not exists:
-            skipped.append(Skipped(str(path), "no such file or folder"))
-        elif is_dir:
-            walk(path)
-        else:
-            add_file(path, explicit=True)
-    return found, skipped
-
-
-def _stat_reason(path: Path, exc: OSError) -> str:
-    if exc.errno == 40 or "loop" in str(exc).lower():  # ELOOP
-        return "symlink loop"
-    if path.is_symlink() and not path.exists():
-        return "broken symlink"
-    return f"cannot read: {exc.strerror or exc}"
-
-
 # --------------------------------------------------------------------------- reading
+
+
+def _stat_reason(exc: OSError) -> str:
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -166,46 +54,99 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise LoadError(_stat_reason(path, exc)) from exc
+        raise LoadError(_stat_reason(exc)) from exc
     if size > max_bytes:
         raise LoadError(
             f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:g} MB limit "
             "(CLINIC_MAX_FILE_MB)"
         )
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since stat
     except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+        raise LoadError(_stat_reason(exc)) from exc
+    if len(data) > max_bytes:
+        raise LoadError(f"file is over the {max_bytes / 1_048_576:g} MB limit (CLINIC_MAX_FILE_MB)")
     if not data.strip():
         raise LoadError("empty file")
     return data
 
 
-def load_article(path: Path, data: bytes) -> Article:
-    """Turn a file's bytes into an Article, choosing the loader by extension."""
+def load_article(
+    path: Path,
+    data: bytes,
+    limits: FileLimits | None = None,
+    deadline: Deadline | None = None,
+    name: str | None = None,
+) -> Article:
+    """Turn a file's bytes into an Article, choosing the loader by extension.
+
+    ``name`` is what visitors may see (a relative path); the article is stored under
+    its absolute path, which is never shown.
+    """
+    limits = limits or FileLimits()
+    deadline = deadline or limits.deadline()
     suffix = path.suffix.lower()
     digest = content_hash(data)
     source = source_id(path)
     if suffix in MARKDOWN:
-        return _load_markdown(path, source, digest, _decode_text(data))
-    if suffix in TEXT:
-        return _load_text(path, source, digest, _decode_text(data))
-    if suffix in HTML:
-        return _load_html(path, source, digest, data)
-    if suffix in PDF:
-        return _load_pdf(path, source, digest, data)
-    raise LoadError(f"not an article type ({suffix or 'no extension'})")
+        article = _load_markdown(path, source, digest, decode_text(data))
+    elif suffix in TEXT:
+        article = _load_text(path, source, digest, decode_text(data))
+    elif suffix in HTML:
+        article = _load_html(path, source, digest, data)
+    elif suffix in PDF:
+        article = _load_pdf(path, source, digest, data, limits, deadline)
+    else:
+        raise LoadError(f"not an article type ({suffix or 'no extension'})")
+    deadline.check("reading it")
+    return _named(article, name or path.name)
 
 
-def _decode_text(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
+def _named(article: Article, name: str) -> Article:
+    from dataclasses import replace
+
+    return replace(article, name=name)
+
+
+def decode_text(data: bytes) -> str:
+    """Text from UTF-8 (with or without a BOM), or UTF-16/32 with a BOM; anything else is named."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise LoadError(
+                    f"starts with a {label} byte-order mark but is not valid {label} "
+                    f"(at byte {exc.start + len(bom)}); save it as UTF-8"
+                ) from exc
+            return _usable(text)
+    head = data[:8192]
+    if b"\x00" in head:
+        if _looks_like_utf16(head):
+            raise LoadError("looks like UTF-16 without a byte-order mark; save it as UTF-8")
         raise LoadError("binary content, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LoadError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from exc
+    return _usable(text)
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """Most odd or most even bytes are NUL: ASCII text saved as UTF-16 without a BOM."""
+    even, odd = head[0::2], head[1::2]
+    if not even or not odd:
+        return False
+    zeros = sorted((even.count(0) / len(even), odd.count(0) / len(odd)))
+    return zeros[0] < 0.1 and zeros[1] > 0.7
+
+
+def _usable(text: str) -> str:
+    if "\x00" in text:
+        raise LoadError("binary content, not text")
     text = normalise_text(text)
     if not text.strip():
         raise LoadError("empty file")
@@ -234,7 +175,7 @@ def _build(
     return Article(
         source=source,
         title=title,
-        url=url or path.resolve().as_uri(),
+        url=url,  # no public URL: the app links to its own copy of the article
         sections=tuple(sections),
         content_hash=digest,
         metadata=metadata,
@@ -244,18 +185,23 @@ def _build(
 # --------------------------------------------------------------------------- Markdown
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Separate YAML front matter from a Markdown body; broken YAML raises LoadError."""
     if not text.startswith("---"):
         return {}, text
-    match = _FRONT_MATTER.match(text)
+    match = _FRONT_MATTER.match(text[: MAX_FRONT_MATTER + 16])
     if not match:
+        if len(text) > MAX_FRONT_MATTER and _FRONT_MATTER.match(text):
+            raise LoadError(f"front matter is over {MAX_FRONT_MATTER // 1024} KB; keep it to a few fields")
         raise LoadError("front matter starts with '---' but has no closing '---' line")
     try:
-        data = yaml.safe_load(match.group(1))
+        raw = match.group(1) or ""
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(raw, Loader=yaml.SafeLoader)):
+            raise LoadError("front matter uses YAML aliases (*name); write the values out")
+        data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -343,16 +289,19 @@ def load_web_page(url: str, data: bytes) -> Article:
     from urllib.parse import urlparse
 
     stem = Path(urlparse(url).path.rstrip("/")).name or urlparse(url).netloc
-    return _load_html(Path(stem + ".html"), url, content_hash(data), data, fallback_url=url)
+    return _named(_load_html(Path(stem + ".html"), url, content_hash(data), data, fallback_url=url), url)
 
 
 def _load_html(path: Path, source: str, digest: str, data: bytes, fallback_url: str | None = None) -> Article:
-    if b"\x00" in data[:8192]:
+    markup: bytes | str = data
+    if any(data.startswith(bom) for bom, _, _ in _BOMS):
+        markup = decode_text(data)  # trafilatura guesses 8-bit encodings, not UTF-16
+    elif b"\x00" in data[:8192]:
         raise LoadError("binary content, not HTML")
     import trafilatura  # heavy; only needed for HTML
 
     body = trafilatura.extract(
-        data,
+        markup,
         output_format="markdown",
         include_formatting=True,
         include_comments=False,
@@ -363,7 +312,7 @@ def _load_html(path: Path, source: str, digest: str, data: bytes, fallback_url: 
     )
     if not body or not body.strip():
         raise LoadError("no main content found in the HTML page")
-    meta = trafilatura.extract_metadata(data)
+    meta = trafilatura.extract_metadata(markup)
     title = url = None
     metadata: dict[str, Any] = {}
     if meta is not None:
@@ -384,23 +333,34 @@ def _load_html(path: Path, source: str, digest: str, data: bytes, fallback_url: 
 # --------------------------------------------------------------------------- PDF
 
 
-def _load_pdf(path: Path, source: str, digest: str, data: bytes) -> Article:
+def _load_pdf(path: Path, source: str, digest: str, data: bytes, limits: FileLimits, deadline: Deadline) -> Article:
     if not data.lstrip()[:5] == b"%PDF-":
         raise LoadError("not a PDF (no %PDF- header)")
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
+    pages: list[str] = []
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("PDF is password-protected")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        total = 0
+        for number, page in enumerate(reader.pages, start=1):
+            deadline.check(f"reading page {number} of the PDF")
+            text = page.extract_text() or ""
+            total += len(text)
+            limits.check_text(total, "the PDF's text")
+            pages.append(text)
         info_title = (reader.metadata.title if reader.metadata else None) or None
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"PDF cannot be read: {exc}") from exc
-    title = squash_whitespace(info_title) if info_title and info_title.strip() else _title_from_filename(path)
+    except LimitReachedError as exc:
+        raise LoadError(f"PDF has a stream that decompresses past the safety limit, a decompression bomb? ({exc})") from exc
+    except RecursionError as exc:
+        raise LoadError("PDF's structure nests too deeply to read") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+        raise LoadError(f"PDF cannot be read: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    title = squash_whitespace(info_title) if isinstance(info_title, str) and info_title.strip() else _title_from_filename(path)
     sections: list[Section] = []
     for number, text in enumerate(pages, start=1):
         text = clean_body(text)
@@ -408,11 +368,4 @@ def _load_pdf(path: Path, source: str, digest: str, data: bytes) -> Article:
             sections.append(Section(path=(title, f"Page {number}"), anchor=f"page={number}", text=text))
     if not sections:
         raise LoadError("PDF has no extractable text (a scanned image?)")
-    return Article(
-        source=source,
-        title=title,
-        url=path.resolve().as_uri(),
-        sections=tuple(sections),
-        content_hash=digest,
-        metadata={},
-    )
+    return Article(source=source, title=title, url=None, sections=tuple(sections), content_hash=digest, metadata={})

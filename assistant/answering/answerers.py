@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import logging
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.core import prompts
 from assistant.answering.extractive import Block, is_self_care, plan
@@ -52,6 +52,7 @@ def citation_for(n: int, passage: Passage) -> Citation:
         section=passage.section,
         source=passage.source,
         passage=strip_instructions(passage.text),
+        name=passage.name,
     )
 
 
@@ -126,7 +127,7 @@ class CitationCheck:
     def citations(self) -> tuple[Citation, ...]:
         by_n = self.by_n
         return tuple(
-            Citation(new, by_n[old].title, by_n[old].url, by_n[old].section, by_n[old].source, by_n[old].passage)
+            replace(by_n[old], n=new)
             for old, new in sorted(self.order.items(), key=lambda kv: kv[1])
         )
 

@@ -150,8 +150,12 @@ def _ingest(services, args) -> int:
 
 
 def _print_report(report, location: str) -> None:
-    verb = "Rebuilt" if report.rebuilt else "Updated"
-    print(f"{verb} the store in {location}")
+    if report.rebuilt:
+        print(f"Rebuilt the store in {location}")
+    elif report.changed:
+        print(f"Updated the store in {location}")
+    else:
+        print(f"The store in {location} is up to date: nothing changed")
     print(
         f"  added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"deleted {len(report.deleted)}, skipped {len(report.skipped)} ({report.chunks_written} chunks written)"
@@ -164,6 +168,12 @@ def _print_report(report, location: str) -> None:
         print(f"  {tag}: {skip.path}: {skip.reason}")
     for item in report.carried_over:
         print(f"  kept the last good version of: {item}")
+    for link, target in report.links:
+        print(f"  link: {link} -> {target}")
+    if report.cleaned:
+        print(f"  removed {len(report.cleaned)} unfinished generation(s) left by an interrupted run")
+    if report.reclaimed_bytes:
+        print(f"  gave {_size(report.reclaimed_bytes)} back to the disk")
     if report.failed:
         print(f"{len(report.failed)} file(s) could not be ingested; everything else went in.", file=sys.stderr)
 
@@ -259,8 +269,14 @@ def _stats(services, args) -> int:
         print(json.dumps(stats))
     else:
         for key, value in stats.items():
+            if key == "disk_bytes":
+                key, value = "size on disk", _size(value) if value is not None else "(kept by the Chroma server)"
             print(f"{key:>22}: {value}")
     return EXIT_OK
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 100_000 else f"{n / 1024:.0f} KB"
 
 
 if __name__ == "__main__":  # pragma: no cover

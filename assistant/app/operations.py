@@ -28,6 +28,18 @@ def ingest(services: Services, paths: Sequence[Path] | None = None, rebuild: boo
         return _ingest_locked(services, paths, rebuild, progress)
 
 
+def file_limits(services: Services):
+    from ingest.limits import FileLimits
+
+    s = services.settings.ingest
+    return FileLimits(
+        max_bytes=s.max_file_bytes,
+        max_text_bytes=s.max_text_bytes,
+        max_chunks=s.max_chunks_per_article,
+        max_seconds=s.max_seconds_per_file,
+    )
+
+
 def _ingest_locked(services: Services, paths: Sequence[Path] | None, rebuild: bool, progress=None):
     from ingest.index import ingest as run
 
@@ -37,7 +49,7 @@ def _ingest_locked(services: Services, paths: Sequence[Path] | None, rebuild: bo
         services.backend,
         services.embedder,
         chunk_params(services),
-        max_bytes=s.ingest.max_file_bytes,
+        limits=file_limits(services),
         rebuild=rebuild,
         progress=progress,
     )
@@ -52,7 +64,10 @@ def ingest_site(services: Services, url: str, progress=None):
     s = services.settings
     crawler = Crawler(timeout_s=s.ingest.web_timeout_s, max_bytes=s.ingest.max_file_bytes, delay_s=s.ingest.web_delay_s)
     with writer_lock(s.storage.data_dir):
-        return run(url, services.backend, services.embedder, chunk_params(services), crawler, progress=progress)
+        return run(
+            url, services.backend, services.embedder, chunk_params(services), crawler,
+            progress=progress, limits=file_limits(services),
+        )
 
 
 def is_empty(services: Services) -> bool:
@@ -92,7 +107,11 @@ def ensure_ingested(services: Services, notify: Callable[[str], None], progress=
 def stats(services: Services) -> dict[str, Any]:
     """What the store holds and how it was built."""
     live = services.backend.live()
-    base: dict[str, Any] = {"store": services.backend.location, "data_dir": str(services.settings.storage.data_dir)}
+    base: dict[str, Any] = {
+        "store": services.backend.location,
+        "data_dir": str(services.settings.storage.data_dir),
+        "disk_bytes": services.backend.disk_bytes(),
+    }
     if live is None:
         return {**base, "articles": 0, "chunks": 0, "model": None, "last_ingest": None}
     manifest = live.manifest()

@@ -39,6 +39,8 @@ class Article:
     sections: tuple[Section, ...]
     content_hash: str
     metadata: dict[str, Any] = field(default_factory=dict)  # published, reviewed, author, tags, summary
+    #: what visitors may see as the source: a path relative to the folder ingested, or the page URL
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Chunk:
     tokens: int
     article_hash: str
     article_meta: dict[str, str] = field(default_factory=dict)  # stored with the article's first chunk
+    name: str = ""
 
     @property
     def embed_text(self) -> str:
@@ -83,6 +86,7 @@ class Passage:
     score: float = 0.0
     #: a vector per sentence and list item (split_units order), when the store keeps them
     units: Any = field(default=None, compare=False, repr=False)
+    name: str = ""
 
     @property
     def link(self) -> str | None:
@@ -102,6 +106,7 @@ class SearchHit:
     relevance: float
     passage: Passage
     passages: tuple[Passage, ...] = ()
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,7 +114,7 @@ class SearchHit:
             "title": self.title,
             "url": self.url,
             "section": self.section,
-            "source": self.source,
+            "source": public_name(self.name, self.source),
             "score": round(self.score, 4),
             "passage": self.passage.text,
         }
@@ -147,6 +152,7 @@ class Citation:
     section: str
     source: str
     passage: str
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,9 +160,18 @@ class Citation:
             "title": self.title,
             "url": self.url,
             "section": self.section,
-            "source": self.source,
+            "source": public_name(self.name, self.source),
             "passage": self.passage,
         }
+
+
+def public_name(name: str, source: str) -> str:
+    """The source as visitors may see it: its recorded name, else a URL or a bare file name (never a server path)."""
+    if name:
+        return name
+    if source.startswith(("http://", "https://")):
+        return source
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -207,4 +222,5 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], similarity: flo
         anchor=meta.get("anchor") or None,
         text=text,
         similarity=similarity,
+        name=meta.get("name", ""),
     )

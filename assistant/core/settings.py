@@ -95,6 +95,15 @@ class IngestSettings(_Section):
     chunk_tokens: int = setting(200, env="CHUNK_TOKENS", ge=32, le=MODEL_MAX_TOKENS - 2)
     chunk_overlap_tokens: int = setting(32, env="CHUNK_OVERLAP_TOKENS", ge=0, le=128)
     max_file_mb: float = setting(5.0, env="MAX_FILE_MB", gt=0, description="Larger files and pages are skipped.")
+    max_text_mb: float = setting(
+        20.0, env="MAX_TEXT_MB", gt=0, description="Text of one file once decompressed (a PDF's pages); more is skipped."
+    )
+    max_chunks_per_article: int = setting(
+        500, env="MAX_CHUNKS_PER_ARTICLE", ge=1, description="Articles that would make more chunks are skipped."
+    )
+    max_seconds_per_file: float = setting(
+        60.0, env="MAX_SECONDS_PER_FILE", gt=0, description="Reading and cutting one file; slower files are skipped."
+    )
     web_delay_s: float = setting(0.5, env="WEB_DELAY_S", ge=0, le=60)
     web_timeout_s: float = setting(10.0, env="WEB_TIMEOUT_S", gt=0, le=300)
 
@@ -110,6 +119,10 @@ class IngestSettings(_Section):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_text_bytes(self) -> int:
+        return int(self.max_text_mb * 1024 * 1024)
 
 
 class SearchSettings(_Section):

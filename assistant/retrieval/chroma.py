@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -189,12 +194,13 @@ class ChromaChunkStore:
 
 
 class ChromaBackend:
-    """Generations in one Chroma client: embedded (a folder) or a server."""
+    """Generations in one Chroma client: embedded (a folder, ``path``) or a server (``path`` None)."""
 
-    def __init__(self, client, base_name: str, location: str):
+    def __init__(self, client, base_name: str, location: str, path: Path | None = None):
         self._client = client
         self.base_name = base_name
         self.location = location
+        self.path = path
 
     @property
     def engine(self) -> dict[str, Any]:
@@ -236,16 +242,90 @@ class ChromaBackend:
     def promote(self, store: ChunkStore) -> None:
         """Make ``store`` the live generation, then drop every other generation."""
         self._pointer().modify(metadata={"live": store.name})
-        prefix = f"{self.base_name}-"
-        for name in self._collection_names():
-            if name.startswith(prefix) and name not in (store.name, self._pointer_name):
-                self._client.delete_collection(name)
+        self.clean_up()
 
     def discard(self, store: ChunkStore) -> None:
         self._client.delete_collection(store.name)
 
+    def clean_up(self) -> list[str]:
+        """Delete generations that are not live (left by a crashed or killed rebuild).
+
+        Only a writer holding the ingest lock calls this, so no generation is being filled.
+        """
+        live = (self._pointer().metadata or {}).get("live")
+        prefix = f"{self.base_name}-"
+        removed = []
+        for name in self._collection_names():
+            if name.startswith(prefix) and name not in (live, self._pointer_name):
+                self._client.delete_collection(name)
+                removed.append(name)
+        return removed
+
+    def reclaim(self) -> int:
+        """Give deleted collections' space back to the disk; the bytes freed (embedded store only).
+
+        Chroma leaves a deleted collection's vector-index folder behind and never
+        shrinks its SQLite file: folders no segment refers to are removed, and the
+        database is vacuumed when a tenth or more of it is free pages.
+        """
+        if self.path is None:
+            return 0
+        before = self.disk_bytes() or 0
+        sweep_segment_folders(self.path)
+        vacuum(self.path / "chroma.sqlite3")
+        return max(0, before - (self.disk_bytes() or 0))
+
+    def disk_bytes(self) -> int | None:
+        """Size of the store on disk; None for a server (its disk is not ours to see)."""
+        return folder_bytes(self.path) if self.path is not None else None
+
     def _collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+
+_SEGMENT_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def sweep_segment_folders(path: Path) -> list[str]:
+    """Remove vector-index folders that no segment in Chroma's database refers to any more."""
+    database = path / "chroma.sqlite3"
+    if not database.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as con:
+        known = {row[0] for row in con.execute("SELECT id FROM segments")}
+    removed = []
+    for entry in path.iterdir():
+        if entry.is_dir() and _SEGMENT_FOLDER.match(entry.name) and entry.name not in known:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
+
+
+def vacuum(database: Path, min_free: float = 0.1) -> bool:
+    """VACUUM the SQLite file when at least ``min_free`` of its pages are free; False if busy."""
+    if not database.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(str(database), timeout=10, isolation_level=None)) as con:
+            pages = con.execute("PRAGMA page_count").fetchone()[0]
+            free = con.execute("PRAGMA freelist_count").fetchone()[0]
+            if not pages or free / pages < min_free:
+                return False
+            con.execute("VACUUM")
+    except sqlite3.OperationalError:  # another process is reading: the next ingest tries again
+        return False
+    return True
+
+
+def folder_bytes(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total
 
 
 def embedded_backend(data_dir: Path, base_name: str) -> ChromaBackend:
@@ -261,7 +341,7 @@ def embedded_backend(data_dir: Path, base_name: str) -> ChromaBackend:
     client = chromadb.PersistentClient(
         path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     )
-    return ChromaBackend(client, base_name, location=str(path))
+    return ChromaBackend(client, base_name, location=str(path), path=path)
 
 
 def http_backend(host: str, port: int, base_name: str, ssl: bool = False, token: str | None = None) -> ChromaBackend:

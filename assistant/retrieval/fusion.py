@@ -85,6 +85,7 @@ def rank_articles(
                 relevance=relevance,
                 passage=best,
                 passages=tuple(group),
+                name=best.name,
             )
         )
     return hits

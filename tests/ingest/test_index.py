@@ -18,7 +18,7 @@ PARAMS = ChunkParams(max_tokens=60, overlap_tokens=8)
 
 
 def run(paths, backend, embedder, rebuild=False, params=PARAMS):
-    return ingest(paths, backend, embedder, params, max_bytes=5 * MB, rebuild=rebuild)
+    return ingest(paths, backend, embedder, params, rebuild=rebuild)
 
 
 def sources(backend):
@@ -60,7 +60,7 @@ def test_unchanged_changed_and_removed_articles(corpus_dir, backend, fake_embedd
     live = backend.live()
     texts = [doc for _, doc, meta in live.documents() if meta["source"].endswith("knee.md")]
     assert texts == ["Completely rewritten text about kneecaps."]
-    assert live.manifest()["revision"] == 3
+    assert live.manifest()["revision"] == 2  # the unchanged run did not count
 
 
 def test_deletes_only_articles_under_the_paths_given(tmp_path, corpus_dir, backend, fake_embedder):
@@ -74,7 +74,7 @@ def test_deletes_only_articles_under_the_paths_given(tmp_path, corpus_dir, backe
 
 def test_a_file_that_breaks_keeps_its_last_good_version(corpus_dir, backend, fake_embedder):
     run([corpus_dir], backend, fake_embedder)
-    (corpus_dir / "heel.md").write_bytes(b"\xff\xfe broken bytes")
+    (corpus_dir / "heel.md").write_bytes(b"caf\xe9 broken bytes")
     report = run([corpus_dir], backend, fake_embedder)
     assert not report.ok
     assert [(f.path.rsplit("/", 1)[-1], f.reason[:19]) for f in report.failed] == [("heel.md", "not valid UTF-8 (by")]
@@ -127,6 +127,30 @@ def test_a_crash_midway_through_rebuild_leaves_the_old_store_answering(corpus_di
     # the half-built generation was removed
     names = [c if isinstance(c, str) else c.name for c in backend._client.list_collections()]
     assert sorted(names) == sorted([name, backend._pointer_name])
+
+
+def test_killed_rebuilds_and_swaps_give_their_disk_back(corpus_dir, backend, fake_embedder):
+    """A kill -9 leaves a half-built generation: the next ingest deletes it and the store shrinks back."""
+    big = {f"extra-{i}.md": article_md(f"Extra {i}", f"x{i}", {"Text": f"Sentence {i} about knees. " * 40}) for i in range(12)}
+    for name, text in big.items():
+        (corpus_dir / name).write_text(text, encoding="utf-8")
+    run([corpus_dir], backend, fake_embedder)
+    settled = backend.disk_bytes()
+    for _ in range(3):  # three rebuilds killed after filling their generation
+        orphan = backend.new_generation(backend.live().manifest())
+        backend.live().copy_source_to(next(iter(backend.live().articles())), orphan)
+        for source in list(backend.live().articles()):
+            backend.live().copy_source_to(source, orphan)
+    grown = backend.disk_bytes()
+    assert grown > settled
+    report = run([corpus_dir], backend, fake_embedder)
+    assert len(report.cleaned) == 3 and not report.changed
+    assert report.reclaimed_bytes > 0
+    for _ in range(3):
+        run([corpus_dir], backend, fake_embedder, rebuild=True)
+    assert backend.disk_bytes() <= settled * 1.3, (settled, backend.disk_bytes())
+    folders = [p for p in backend.path.iterdir() if p.is_dir()]
+    assert len(folders) == 1  # one vector index: the live generation's
 
 
 def test_a_crash_during_incremental_ingest_heals_on_the_next_run(corpus_dir, backend, fake_embedder):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, make_pdf
 
-from ingest.load import LoadError, discover, load_article, read_bytes, split_front_matter
+from ingest.discover import discover
+from ingest.load import LoadError, load_article, read_bytes, split_front_matter
 
 MB = 1024 * 1024
 
@@ -51,7 +52,7 @@ def test_missing_title_uses_first_heading_then_file_name(tmp_path):
     b.write_text("Pain along the shin bone when running.\n", encoding="utf-8")
     art = load(b)
     assert art.title == "Shin splints guide"
-    assert art.url.startswith("file://")
+    assert art.url is None  # no public URL: never the server's path
 
 
 def test_plain_text_title_date_and_headings(tmp_path):
@@ -154,7 +155,8 @@ def test_discover_names_everything_it_leaves_out(tmp_path):
     os.symlink(root, root / "sub" / "up")  # a folder link back to an ancestor
     os.symlink(root / "missing.md", root / "dangling.md")
     files, skipped = discover([root, tmp_path / "nope"])
-    assert sorted(p.name for p in files) == ["a.md", "b.txt"]
+    assert sorted(f.path.name for f in files) == ["a.md", "b.txt"]
+    assert sorted(f.name for f in files) == ["a.md", "sub/b.txt"]  # shown relative to the folder given
     reasons = {Path(s.path).name: (s.reason, s.failed) for s in skipped}
     assert reasons["loop"][0] == "symlink loop" and reasons["loop"][1]
     assert "symlink loop" in reasons["up"][0]
@@ -180,7 +182,8 @@ def test_bundled_corpus_is_complete_and_well_formed():
     files, skipped = discover([CORPUS])
     assert len(files) >= 17
     assert [s for s in skipped if s.failed] == []
-    for path in files:
+    for found in files:
+        path = found.path
         art = load(path)
         words = sum(len(s.text.split()) for s in art.sections)
         assert 500 <= words <= 1200, (path.name, words)

@@ -125,3 +125,22 @@ def test_copy_source_to_another_generation(any_backend):
     b = any_backend.new_generation(MANIFEST)
     assert a.copy_source_to("heel", b) and not a.copy_source_to("missing", b)
     assert set(b.articles()) == {"heel"}
+
+
+def test_clean_up_removes_generations_left_by_a_killed_rebuild(any_backend):
+    live = any_backend.new_generation(MANIFEST)
+    fill(live, [("a", 0, "alpha")])
+    any_backend.promote(live)
+    orphan = any_backend.new_generation(MANIFEST)  # a rebuild killed before its swap
+    fill(orphan, [("b", 0, "beta")])
+    assert any_backend.clean_up() == [orphan.name]
+    assert any_backend.clean_up() == []
+    assert any_backend.live().name == live.name and set(any_backend.live().articles()) == {"a"}
+
+
+def test_disk_size_is_known_for_an_embedded_store_only(any_backend):
+    size = any_backend.disk_bytes()
+    if any_backend.path is None:
+        assert size is None and any_backend.reclaim() == 0
+    else:
+        assert size > 0
