@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 import urllib.robotparser
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -43,6 +42,7 @@ class Crawler:
     max_bytes: int = 5 * 1024 * 1024
     delay_s: float = 0.5
     max_redirects: int = 5
+    max_pages: int = 2000  # pages one sitemap (with its sub-sitemaps) may list (CLINIC_WEB_MAX_PAGES)
     client: httpx.Client = field(default=None)
     _last: float = 0.0
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
@@ -127,22 +127,44 @@ def same_site(url: str, start: str) -> bool:
     return a.scheme in ("http", "https") and a.netloc == b.netloc
 
 
+#: Sitemap indexes may point to sitemaps, which may not point further than this.
+MAX_SITEMAP_DEPTH = 3
+_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def is_sitemap(body: bytes) -> bool:
+    head = body.lstrip()[:500]
+    return head.startswith(b"<?xml") or b"<urlset" in head or b"<sitemapindex" in head
+
+
+def sitemap_locs(body: bytes) -> tuple[bool, list[str]]:
+    """(is an index, the <loc> URLs) of a sitemap, parsed safely: no entities, no DTDs, no external files."""
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = SafeET.fromstring(body)
+    except DefusedXmlException as exc:
+        raise FetchError(f"sitemap refused: it uses XML features a sitemap never needs ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise FetchError(f"sitemap is not valid XML ({exc})") from None
+    locs = [loc.text.strip() for loc in root.findall(".//s:loc", _NS) if loc.text and loc.text.strip()]
+    return root.tag.endswith("sitemapindex"), locs
+
+
 def page_urls(crawler: Crawler, start: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The pages to ingest: a sitemap's <loc> entries, or the same-site links of a page under its path."""
+    """The pages to ingest: a sitemap's <loc> entries, or the same-site links of a page under its path.
+
+    Sitemap indexes are followed at most ``MAX_SITEMAP_DEPTH`` deep, each sitemap once,
+    and at most ``crawler.max_pages`` pages are listed; what is left out is named.
+    """
     skipped: list[tuple[str, str]] = []
     fetched = crawler.fetch(start)
-    body = fetched.body.lstrip()
     urls: list[str] = []
-    if body.startswith(b"<?xml") or b"<urlset" in body[:500] or b"<sitemapindex" in body[:500]:
-        root = ET.fromstring(fetched.body)
-        ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-        if root.tag.endswith("sitemapindex"):
-            for loc in root.findall(".//s:loc", ns):
-                sub, sub_skipped = page_urls(crawler, loc.text.strip())
-                urls += sub
-                skipped += sub_skipped
-        else:
-            urls = [loc.text.strip() for loc in root.findall(".//s:loc", ns) if loc.text]
+    if is_sitemap(fetched.body):
+        urls = _from_sitemaps(crawler, start, fetched.body, skipped)
     else:
         parser = _Links()
         parser.feed(fetched.body.decode("utf-8", "replace"))
@@ -158,8 +180,46 @@ def page_urls(crawler: Crawler, start: str) -> tuple[list[str], list[tuple[str, 
         seen.add(url)
         if not same_site(url, start):
             skipped.append((url, "another site: only the start URL's own site is ingested"))
+        elif len(out) >= crawler.max_pages:
+            skipped.append((url, f"over the {crawler.max_pages} pages one sync reads (CLINIC_WEB_MAX_PAGES)"))
         elif not crawler.allowed(url):
             skipped.append((url, "robots.txt does not allow it"))
         else:
             out.append(url)
     return out, skipped
+
+
+def _from_sitemaps(crawler: Crawler, start: str, body: bytes, skipped: list[tuple[str, str]]) -> list[str]:
+    """Pages listed by a sitemap or a sitemap index, breadth first, with the bounds above."""
+    pages: list[str] = []
+    visited = {start}
+    queue: list[tuple[str, bytes | None, int]] = [(start, body, 0)]
+    limit = crawler.max_pages * 2  # room for duplicates and other sites, dropped later
+    while queue:
+        url, data, depth = queue.pop(0)
+        try:
+            if data is None:
+                data = crawler.fetch(url).body
+            index, locs = sitemap_locs(data)
+        except FetchError as exc:
+            if url == start:
+                raise
+            skipped.append((url, f"sub-sitemap not read: {exc}"))
+            continue
+        if not index:
+            pages.extend(locs[: max(0, limit - len(pages))])
+            if len(pages) >= limit:
+                skipped.append((url, f"lists more pages than one sync reads (CLINIC_WEB_MAX_PAGES={crawler.max_pages})"))
+                break
+            continue
+        for loc in locs:
+            if loc in visited:
+                continue
+            visited.add(loc)
+            if depth + 1 > MAX_SITEMAP_DEPTH:
+                skipped.append((loc, f"sitemap nested more than {MAX_SITEMAP_DEPTH} deep; not read"))
+            elif not same_site(loc, start):
+                skipped.append((loc, "another site: only the start URL's own site is ingested"))
+            else:
+                queue.append((loc, None, depth + 1))
+    return pages

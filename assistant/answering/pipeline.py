@@ -15,6 +15,7 @@ from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, Turn
 from assistant.core.settings import ClinicSettings, SafetySettings
+from assistant.core.store import StoreError
 from assistant.safety.privacy import redact
 from assistant.safety.screen import screen
 
@@ -99,7 +100,14 @@ class Assistant:
         if prefix:
             yield say(prefix + "\n\n")
         query = condense(q, turns, self.chat_model)
-        result = self.retriever.search(query)
+        try:
+            result = self.retriever.search(query)
+        except StoreError:
+            if not prefix:
+                raise  # nothing to say without the articles: the caller answers 503
+            # the safety advice above stands on its own; the articles can wait
+            yield say(prompts.UNAVAILABLE.format(contact=f", or call us on {self.clinic.phone}" if self.clinic.phone else ""))
+            return finish(replace(base, answer="".join(said), fallback=True, search_query=query))
         booking, phone = self.clinic.booking_url, self.clinic.phone
         follow = query != q
         focus = f"{topic(turns)} {q}".strip() if follow and not self.chat_model else (query if follow else q)

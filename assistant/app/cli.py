@@ -75,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pydantic import ValidationError
 
+    from assistant.app.logs import configure_logging
+
+    configure_logging("WARNING")
+
     from assistant.core.settings import SettingsError, load_settings
 
     try:

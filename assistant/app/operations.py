@@ -62,7 +62,10 @@ def ingest_site(services: Services, url: str, progress=None):
     from ingest.web import Crawler
 
     s = services.settings
-    crawler = Crawler(timeout_s=s.ingest.web_timeout_s, max_bytes=s.ingest.max_file_bytes, delay_s=s.ingest.web_delay_s)
+    crawler = Crawler(
+        timeout_s=s.ingest.web_timeout_s, max_bytes=s.ingest.max_file_bytes, delay_s=s.ingest.web_delay_s,
+        max_pages=s.ingest.web_max_pages,
+    )
     with writer_lock(s.storage.data_dir):
         return run(
             url, services.backend, services.embedder, chunk_params(services), crawler,
@@ -150,6 +153,7 @@ class Startup:
                 return
             try:
                 ensure_ingested(self.services, notify=lambda m: log.warning("%s", m))
+                self.services.retriever.warm()
                 self.services.retriever.search("warm up")
             except Exception as exc:  # noqa: BLE001 - reported by /healthz and the waiting page
                 self.error = f"{type(exc).__name__}: {exc}"
@@ -182,13 +186,15 @@ def health(services: Services) -> dict[str, Any]:
     """Store reachable, model loaded, article count; status "ok" only when all are fine."""
     startup = services.startup
     embedder = services.embedder
-    try:
-        live = services.backend.live()
-        articles = len(live.articles()) if live is not None else 0
-        reachable = True
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        log.warning("store unreachable: %s", exc)
-        articles, reachable = 0, False
+    articles, reachable = 0, False
+    if not services.breaker.is_open:  # known down: the probe is on it, answer at once
+        try:
+            live = services.backend.live()
+            articles = len(live.articles()) if live is not None else 0
+            reachable = True
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            log.warning("store unreachable: %s", exc)
+            services.breaker.failure(exc)
     if not reachable:
         status = "store_unreachable"
     elif startup.error and not startup.ready:

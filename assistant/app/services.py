@@ -62,7 +62,16 @@ class Services:
     def retriever(self):
         from assistant.retrieval.retriever import Retriever
 
-        return self._once("retriever", lambda: Retriever(self.backend, self.embedder, self.settings.search))
+        return self._once(
+            "retriever", lambda: Retriever(self.backend, self.embedder, self.settings.search, breaker=self.breaker)
+        )
+
+    @property
+    def breaker(self):
+        """Open while the store is down, so requests get their 503 at once; probes in the background."""
+        from assistant.retrieval.breaker import CircuitBreaker
+
+        return self._once("breaker", lambda: CircuitBreaker(probe=lambda: self.backend.live()))
 
     # --------------------------------------------------------------------- answering
 

@@ -106,6 +106,7 @@ class IngestSettings(_Section):
     )
     web_delay_s: float = setting(0.5, env="WEB_DELAY_S", ge=0, le=60)
     web_timeout_s: float = setting(10.0, env="WEB_TIMEOUT_S", gt=0, le=300)
+    web_max_pages: int = setting(2000, env="WEB_MAX_PAGES", ge=1, description="Pages one website sync reads at most.")
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> "IngestSettings":
@@ -172,8 +173,10 @@ class WebSettings(_Section):
     retention_days: int = setting(90, env="RETENTION_DAYS", ge=1, le=3650)
     concurrency: int = setting(4, env="CONCURRENCY", ge=1, le=256)
     queue_size: int = setting(64, env="QUEUE_SIZE", ge=0, le=10_000)
-    rate_per_minute: int = setting(30, env="RATE_PER_MINUTE", ge=1, le=100_000)
-    rate_burst: int = setting(10, env="RATE_BURST", ge=1, le=100_000)
+    rate_per_minute: int = setting(
+        30, env="RATE_PER_MINUTE", ge=0, description="Requests a minute per client; 0 turns the limit off."
+    )
+    rate_burst: int = setting(10, env="RATE_BURST", ge=1)
     trust_forwarded_for: bool = setting(False, env="TRUST_FORWARDED_FOR")
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import replace
 
@@ -13,16 +14,29 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.core.records import SearchResult
 from assistant.core.settings import SearchSettings
 from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
+from assistant.retrieval.breaker import CircuitBreaker, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class Retriever:
     """Answers ``search(query)`` with article-level hits above the relevance floor.
 
-    The BM25 index is rebuilt whenever the live store's generation or revision
-    changes, so keyword and vector search always see the same chunks.
+    The BM25 index follows the live store's generation and revision. The first one
+    is built before the first search (``warm``); later ones are rebuilt in a
+    background thread after an ingest and swapped in when ready, so no question
+    waits for them. Meanwhile the previous index is used, and keyword hits on chunks
+    the store no longer holds are dropped. While the store is down, searches fail at
+    once (``StoreUnavailable``) until a background probe finds it back.
     """
 
-    def __init__(self, backend: StoreBackend, embedder: Embedder, search: SearchSettings | None = None):
+    def __init__(
+        self,
+        backend: StoreBackend,
+        embedder: Embedder,
+        search: SearchSettings | None = None,
+        breaker: CircuitBreaker | None = None,
+    ):
         search = search or SearchSettings()
         self.backend = backend
         self.embedder = embedder
@@ -30,41 +44,91 @@ class Retriever:
         self.candidates = search.candidates
         self.min_relevance = search.min_relevance
         self.dense_weight = search.dense_weight
+        self.breaker = breaker
         self._lexical: LexicalIndex | None = None
-        self._key: tuple[str, object] | None = None
+        self._key: tuple[str, object] | None = None  # what self._lexical was built from
+        self._checked: tuple[str, object] | None = None  # the store whose manifest matched the model
+        self._building: tuple[str, object] | None = None
         self._lock = threading.Lock()
 
-    def _current(self) -> tuple[ChunkStore | None, LexicalIndex | None]:
+    def warm(self) -> None:
+        """Build the keyword index now (the app does this before it takes questions)."""
+        store, key = self._live()
+        if store is not None and key != self._key:
+            self._build(store, key)
+
+    def _live(self) -> tuple[ChunkStore | None, tuple[str, object] | None]:
         store = self.backend.live()
         if store is None:
             return None, None
         manifest = store.manifest()
         key = (store.name, manifest.get("revision"))
+        if key != self._checked:
+            check_manifest(
+                manifest,
+                {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
+                MODEL_KEYS,
+            )
+            self._checked = key
+        return store, key
+
+    def _build(self, store: ChunkStore, key: tuple[str, object]) -> None:
+        index = LexicalIndex(store.documents())
         with self._lock:
-            if key != self._key:
-                check_manifest(
-                    manifest,
-                    {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
-                    MODEL_KEYS,
-                )
-                self._lexical = LexicalIndex(store.documents())
-                self._key = key
-            return store, self._lexical
+            self._lexical, self._key = index, key
+            if self._building == key:
+                self._building = None
+
+    def _current(self) -> tuple[ChunkStore | None, LexicalIndex | None]:
+        store, key = self._live()
+        if store is None:
+            return None, None
+        if self._lexical is None:
+            self._build(store, key)  # nothing to answer keywords with yet (a command-line search)
+        elif key != self._key:
+            with self._lock:
+                start = self._building != key
+                self._building = key
+            if start:
+                threading.Thread(target=self._rebuild, args=(store, key), name="keyword-index", daemon=True).start()
+        return store, self._lexical
+
+    def _rebuild(self, store: ChunkStore, key: tuple[str, object]) -> None:
+        try:
+            self._build(store, key)
+        except Exception:  # noqa: BLE001 - the next search starts another try
+            log.warning("keyword index rebuild failed", exc_info=True)
+            with self._lock:
+                if self._building == key:
+                    self._building = None
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
 
         If the live generation is swapped while a query runs (a rebuild finished), the
-        query is retried once on the new generation.
+        query is retried once on the new generation; a second failure means the store
+        is down, and the breaker opens.
         """
+        if self.breaker is not None:
+            self.breaker.check()
         try:
-            return self._search(query, k)
+            result = self._search(query, k)
         except StoreMismatchError:
             raise
         except Exception:  # noqa: BLE001 - e.g. the collection was replaced mid-query
-            with self._lock:
-                self._key = None
-            return self._search(query, k)
+            self._checked = None
+            try:
+                result = self._search(query, k)
+            except StoreMismatchError:
+                raise
+            except Exception as exc:
+                if self.breaker is None:
+                    raise
+                self.breaker.failure(exc)
+                raise StoreUnavailable(f"the article store is unreachable ({type(exc).__name__}: {exc})") from exc
+        if self.breaker is not None:
+            self.breaker.success()
+        return result
 
     def _search(self, query: str, k: int | None) -> SearchResult:
         k = k or self.k
@@ -78,11 +142,11 @@ class Retriever:
         missing = [p.chunk_id for p in passages if p.similarity is None]
         if missing:
             vectors = store.vectors(missing)
+            # a keyword hit the store no longer holds (the index is being rebuilt) is dropped
             passages = [
-                replace(p, similarity=float(np.dot(vectors[p.chunk_id], vector)))
-                if p.similarity is None and p.chunk_id in vectors
-                else p
+                replace(p, similarity=float(np.dot(vectors[p.chunk_id], vector))) if p.similarity is None else p
                 for p in passages
+                if p.similarity is not None or p.chunk_id in vectors
             ]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         hits = rank_articles(passages, k, self.min_relevance, self.dense_weight)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import datetime as dt
 import json
 
@@ -233,6 +235,15 @@ def test_rate_limit_answers_429_with_a_clear_message(tmp_path, clinic_dir, backe
         assert int(refused.headers["retry-after"]) >= 1
 
 
+def test_rate_limit_zero_means_off_and_large_limits_start(tmp_path, clinic_dir, backend):
+    client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=0, rate_burst=1)
+    with client:
+        assert {client.get("/api/search", params={"q": "knee"}).status_code for _ in range(5)} == {200}
+    from assistant.core.settings import Settings
+
+    assert Settings(_env_file=None, rate_per_minute=1_000_000).web.rate_per_minute == 1_000_000
+
+
 def test_forwarded_clients_are_limited_separately_only_when_trusted(tmp_path, clinic_dir, backend):
     client, _ = make_client(tmp_path, clinic_dir, backend, rate_per_minute=60, rate_burst=1, trust_forwarded_for=True)
     with client:
@@ -258,6 +269,40 @@ def test_a_failing_store_gives_a_friendly_503_and_health_says_so(tmp_path, clini
         metrics = client.get("/metrics").json()
         assert metrics["requests"]["/api/ask 200"] == 1 and metrics["requests"]["/api/ask 503"] == 1
         assert metrics["answers"]["triage_routine"] == 1 and "p95_ms" in metrics["latency"]["/api/ask"]
+
+
+def test_while_the_store_is_down_requests_fail_fast_but_warning_signs_are_answered(tmp_path, clinic_dir, backend):
+    client, services = make_client(tmp_path, clinic_dir, backend)
+    with client:
+        assert client.post("/api/ask", json={"question": "heel pain"}).status_code == 200
+        working, calls = services.backend.live, []
+
+        def broken(*args, **kwargs):
+            calls.append(1)
+            raise ConnectionError("chroma is down")
+
+        services.breaker.retry_s = 0.05
+        services.backend.live = broken
+        assert client.post("/api/ask", json={"question": "heel pain"}).status_code == 503
+        assert services.breaker.is_open
+        before = len(calls)
+        services.gate.acquire = lambda: (_ for _ in ()).throw(AssertionError("queued while the store is down"))
+        for path in ("/api/ask", "/api/ask/stream"):
+            refused = client.post(path, json={"question": "knee pain on stairs"})
+            assert refused.status_code == 503 and "can't reach its articles" in refused.json()["detail"]
+        assert client.get("/api/search", params={"q": "knee"}).status_code == 503
+        assert client.get("/healthz").json()["store_reachable"] is False
+        emergency = client.post("/api/ask", json={"question": "I have crushing chest pain going down my left arm"})
+        assert emergency.status_code == 200 and emergency.json()["triage"] == "emergency"
+        assert len(calls) - before <= 3, "only the background probe calls a store known to be down"
+        services.backend.live = working
+        for _ in range(200):
+            if not services.breaker.is_open:
+                break
+            threading.Event().wait(0.02)
+        assert not services.breaker.is_open
+        del services.gate.acquire
+        assert client.post("/api/ask", json={"question": "heel pain"}).status_code == 200
 
 
 def test_gate_refuses_when_the_queue_is_full():

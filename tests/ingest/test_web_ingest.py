@@ -73,6 +73,27 @@ class Site:
                     return self.send(200, (
                         '<?xml version="1.0" encoding="UTF-8"?>'
                         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>').encode())
+                if path == "/bomb.xml":  # billion laughs
+                    return self.send(200, (
+                        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+                        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+                        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol3;</loc></url></urlset>'
+                    ).encode())
+                if path.startswith("/index-"):  # an index that points to the next index, for ever
+                    depth = int(path[len("/index-"):-len(".xml")])
+                    locs = f"<sitemap><loc>{base}/index-{depth + 1}.xml</loc></sitemap>"
+                    locs += f"<sitemap><loc>{base}/index-{depth}.xml</loc></sitemap>"  # and to itself
+                    locs += f"<sitemap><loc>{base}/many.xml</loc></sitemap>" if depth == 0 else ""
+                    return self.send(200, (
+                        '<?xml version="1.0" encoding="UTF-8"?>'
+                        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+                    ).encode())
+                if path == "/many.xml":
+                    locs = "".join(f"<url><loc>{base}/blog/p{i}</loc></url>" for i in range(50))
+                    return self.send(200, (
+                        '<?xml version="1.0" encoding="UTF-8"?>'
+                        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>').encode())
                 if path == "/blog/":
                     links = "".join(f'<a href="{p}">{p}</a>' for p in site.listed)
                     return self.send(200, f"<html><body>{links}<a href='/about'>About</a></body></html>".encode())
@@ -183,3 +204,26 @@ def test_cli_ingests_a_sitemap_and_search_cites_the_canonical_urls(site, tmp_pat
                            capture_output=True, text=True, env=env, timeout=300)
     top = json.loads(found.stdout)["results"][0]
     assert top["url"].startswith("https://clinic.example/blog/heel-pain") and top["source"] == site.base + "/blog/heel"
+
+
+def test_a_sitemap_with_xml_entities_is_refused_and_named(site, backend, fake_embedder):
+    report = crawl(site, backend, fake_embedder, start=site.base + "/bomb.xml")
+    assert not report.ok and "XML features a sitemap never needs" in report.failed[0].reason
+    assert backend.live() is None or backend.live().count() == 0
+
+
+def test_sitemap_indexes_are_bounded_in_depth_and_pages(site):
+    from ingest.web import MAX_SITEMAP_DEPTH, page_urls
+
+    crawler = Crawler(timeout_s=1.0, max_bytes=1024 * 1024, delay_s=0.0, max_pages=30)
+    urls, skipped = page_urls(crawler, site.base + "/index-0.xml")
+    assert len(urls) == 30 and all("/blog/p" in u for u in urls)
+    reasons = dict(skipped)
+    assert "not read" in reasons[f"{site.base}/index-{MAX_SITEMAP_DEPTH + 1}.xml"]
+    assert sum("CLINIC_WEB_MAX_PAGES" in r for r in reasons.values()) == 20
+    fetched = [p for _, p, _ in site.log if p.startswith("/index-")]
+    assert len(fetched) == len(set(fetched)) == MAX_SITEMAP_DEPTH + 1  # each read once, never deeper
+
+    few = Crawler(timeout_s=1.0, max_bytes=1024 * 1024, delay_s=0.0, max_pages=10)
+    urls, skipped = page_urls(few, site.base + "/many.xml")
+    assert len(urls) == 10 and "CLINIC_WEB_MAX_PAGES" in dict(skipped)[site.base + "/many.xml"]

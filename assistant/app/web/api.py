@@ -83,8 +83,15 @@ def unavailable(services: Services) -> Refused:
 
 
 def guarded(services: Services, work):
-    """Run work in a gate slot; busy and store failures become friendly errors."""
+    """Run work in a gate slot; busy and store failures become friendly errors.
+
+    While the store is known to be down nothing queues: the message is still
+    screened (warning signs are answered without the articles) and anything else
+    gets its 503 at once.
+    """
     try:
+        if services.breaker.is_open:
+            return work()
         with services.gate.slot():
             return work()
     except Busy:
@@ -126,6 +133,12 @@ def ask(body: AskRequest, services: AdmittedDep) -> dict:
 def ask_stream(body: AskRequest, services: AdmittedDep) -> StreamingResponse:
     """Server-sent events: a `delta` event for each piece of text as it is written, then one `answer` event."""
     history = [m.model_dump() for m in body.history]
+    if services.breaker.is_open:  # answer (or refuse) at once, then send it as one piece
+        answer = guarded(services, lambda: services.assistant.ask(body.question, history).answer)
+        message_id = operations.record(services, answer, "api", body.session)
+        events = [("delta", {"text": answer.answer}), ("answer", with_id(answer, message_id))]
+        body_text = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+        return StreamingResponse(iter([body_text]), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
     try:
         services.gate.acquire()
     except Busy:

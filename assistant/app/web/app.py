@@ -126,8 +126,8 @@ def serve(services: Services) -> None:
     """Run the app with uvicorn on the configured host and port."""
     import uvicorn
 
-    from assistant.safety.privacy import install_log_redaction
+    from assistant.app.logs import configure_logging, log_config
 
+    configure_logging("INFO")
     app = create_app(services)
-    install_log_redaction()
-    uvicorn.run(app, host=services.settings.web.host, port=services.settings.web.port, log_level="info")
+    uvicorn.run(app, host=services.settings.web.host, port=services.settings.web.port, log_config=log_config("INFO"))

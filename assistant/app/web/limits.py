@@ -58,7 +58,7 @@ class Gate:
 
 
 class RateLimiter:
-    """A token bucket per client: ``per_minute`` requests a minute, bursts up to ``burst``."""
+    """A token bucket per client: ``per_minute`` requests a minute, bursts up to ``burst``; 0 is no limit."""
 
     def __init__(self, per_minute: int, burst: int):
         self.rate = per_minute / 60.0
@@ -67,6 +67,8 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, client: str) -> None:
+        if self.rate <= 0:
+            return
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(client, (float(self.burst), now))

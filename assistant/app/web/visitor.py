@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import unquote
 
 import gradio as gr
@@ -12,6 +13,8 @@ from assistant.app import operations
 from assistant.app.services import Services
 from assistant.app.web.limits import Busy
 from assistant.core import prompts
+
+log = logging.getLogger(__name__)
 
 STARTERS = (
     "Why does my piriformis hurt?",
@@ -98,8 +101,10 @@ def build_visitor(services: Services, compact: bool = False) -> gr.Blocks:
                           {"role": "assistant", "content": "…"}]
             ids = [*ids, None, None]
             yield chat_value, "", "", ids, turns
+            gated = not services.breaker.is_open  # store known down: nothing to queue for
             try:
-                services.gate.acquire()
+                if gated:
+                    services.gate.acquire()
             except Busy:
                 chat_value[-1] = {"role": "assistant", "content": escape_markdown(prompts.BUSY)}
                 yield chat_value, "", gr.skip(), ids, turns
@@ -112,8 +117,16 @@ def build_visitor(services: Services, compact: bool = False) -> gr.Blocks:
                     chat_value[-1] = {"role": "assistant", "content": escape_markdown(partial)}
                     yield chat_value, "", gr.skip(), ids, turns
                 answer = response.answer
+            except Exception as exc:  # noqa: BLE001 - the store or model failed: say so, keep serving
+                log.warning("answer failed: %s: %s", type(exc).__name__, exc)
+                phone = s.clinic.phone
+                text = prompts.UNAVAILABLE.format(contact=f", or call us on {phone}" if phone else "")
+                chat_value[-1] = {"role": "assistant", "content": escape_markdown(text)}
+                yield chat_value, "", gr.skip(), ids, turns
+                return
             finally:
-                services.gate.release()
+                if gated:
+                    services.gate.release()
             chat_value[-1] = {"role": "assistant", "content": answer_markdown(answer)}
             ids[-1] = operations.record(services, answer, channel)
             turns = [*turns, {"role": "user", "content": message}, {"role": "assistant", "content": answer.answer}]
