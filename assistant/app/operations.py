@@ -135,7 +135,8 @@ def stats(services: Services) -> dict[str, Any]:
 
 
 class Startup:
-    """The web app's first start: ingest the corpus if the store is empty, warm the model.
+    """The web app's first start: ingest the corpus if the store is empty, warm the model, the
+    keyword index and the red-flag detector, so the first visitor waits for none of them.
 
     It runs in a background thread so the port opens at once; until it is done the
     app shows a waiting page and /healthz says "starting" (or "error", with why).
@@ -154,6 +155,7 @@ class Startup:
             try:
                 ensure_ingested(self.services, notify=lambda m: log.warning("%s", m))
                 self.services.retriever.warm()
+                self.services.semantic.warm()  # the red-flag catalogue's vectors, before the first visitor
                 self.services.retriever.search("warm up")
             except Exception as exc:  # noqa: BLE001 - reported by /healthz and the waiting page
                 self.error = f"{type(exc).__name__}: {exc}"
