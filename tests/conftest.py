@@ -12,6 +12,9 @@ import pytest
 
 from assistant.core.settings import Settings
 
+# the browser tests' app, host site and chromium (session-scoped; started only when a test asks)
+pytest_plugins = ["browser_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 

@@ -30,6 +30,8 @@ class OpenAIStub:
     script: list = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
     model: str = "stub-model"
+    #: pause before each streamed word, like a model writing (0: all at once)
+    word_delay_s: float = 0.0
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -89,6 +91,8 @@ class OpenAIStub:
                 self.end_headers()
                 words = text.split(" ")
                 for i, word in enumerate(words):
+                    if stub.word_delay_s:
+                        time.sleep(stub.word_delay_s)
                     delta = {"content": word if i == 0 else " " + word}
                     if i == 0:
                         delta["role"] = "assistant"

@@ -53,6 +53,7 @@ def citation_for(n: int, passage: Passage) -> Citation:
         source=passage.source,
         passage=strip_instructions(passage.text),
         name=passage.name,
+        anchor=passage.anchor,
     )
 
 

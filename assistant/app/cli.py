@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.app import operations
 from assistant.app.render import sources_text
+from assistant.core.records import public_name
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
@@ -230,8 +231,7 @@ def _print_result(result) -> None:
     for hit in result.hits:
         print(f"  {hit.rank}. {hit.title}  (score {hit.score:.4f})")
         print(f"     {hit.section}")
-        if hit.url:
-            print(f"     {hit.url}")
+        print(f"     {hit.url or public_name(hit.name, hit.source)}")
         excerpt = textwrap.shorten(hit.passage.text, width=240, placeholder=" ...")
         print(textwrap.indent(textwrap.fill(excerpt, width=88), "     | "))
     print()

@@ -11,8 +11,6 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +45,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A topic visitors asked about that the articles did not answer well."""
-
-    topic: str
-    count: int
-    latest: str
-    examples: tuple[str, ...]
 
 
 class ConversationLog:
@@ -137,25 +125,14 @@ class ConversationLog:
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM messages ORDER BY created DESC, id DESC LIMIT ?", (limit,))
 
-    def gaps(self, limit: int = 50) -> list[Gap]:
-        """Unanswered or thumbed-down routine questions, grouped by topic, newest topics first."""
+    def gap_rows(self) -> list[dict[str, Any]]:
+        """Routine questions that went unanswered or got a thumbs-down, newest first (with their sources)."""
         rows = self._rows(
-            "SELECT m.id, m.created, m.question FROM messages m WHERE m.triage = 'routine'"
+            "SELECT m.id, m.created, m.question, m.sources FROM messages m WHERE m.triage = 'routine'"
             " AND (m.policy = '' OR m.policy = 'diagnosis_request') AND (m.grounded = 0 OR EXISTS"
             " (SELECT 1 FROM feedback f WHERE f.message_id = m.id AND f.value = -1))"
             " ORDER BY m.created DESC, m.id DESC"
         )
-        from assistant.answering.extractive import terms
-
-        term_sets = [sorted(terms(r["question"])) for r in rows]
-        frequency = Counter(t for ts in term_sets for t in set(ts))
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for row, ts in zip(rows, term_sets):
-            topic = max(ts, key=lambda t: (frequency[t], -len(t), t)) if ts else "(no keywords)"
-            groups.setdefault(topic, []).append(row)
-        out = [
-            Gap(topic, len(items), items[0]["created"], tuple(i["question"] for i in items[:3]))
-            for topic, items in groups.items()
-        ]
-        out.sort(key=lambda g: (g.latest, g.count), reverse=True)
-        return out[:limit]
+        for row in rows:
+            row["sources"] = json.loads(row["sources"] or "[]")
+        return rows

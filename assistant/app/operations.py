@@ -219,5 +219,5 @@ def health(services: Services) -> dict[str, Any]:
 def record(services: Services, answer, channel: str, session: str | None = None) -> int:
     """Store a finished answer (redacted) and count it; returns its id for feedback."""
     message_id = services.log.record(answer, channel=channel, session=session)
-    services.metrics.answer(answer.triage, answer.grounded, answer.fallback, answer.policy)
+    services.metrics.answer(channel, answer.triage, answer.grounded, answer.fallback, answer.policy)
     return message_id

@@ -67,6 +67,13 @@ class Services:
         )
 
     @property
+    def articles(self):
+        """The app's own view of each article, rebuilt from the store."""
+        from assistant.app.web.articles import ArticleIndex
+
+        return self._once("articles", lambda: ArticleIndex(self.backend))
+
+    @property
     def breaker(self):
         """Open while the store is down, so requests get their 503 at once; probes in the background."""
         from assistant.retrieval.breaker import CircuitBreaker

@@ -113,6 +113,7 @@ class SearchHit:
             "rank": self.rank,
             "title": self.title,
             "url": self.url,
+            "article": article_path(public_name(self.name, self.source), self.passage.anchor),
             "section": self.section,
             "source": public_name(self.name, self.source),
             "score": round(self.score, 4),
@@ -153,16 +154,35 @@ class Citation:
     source: str
     passage: str
     name: str = ""
+    anchor: str | None = None
+
+    @property
+    def article_path(self) -> str:
+        """The app's own page for the cited section: ``/articles/<slug>#<anchor>``."""
+        return article_path(public_name(self.name, self.source), self.anchor)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "title": self.title,
             "url": self.url,
+            "article": self.article_path,
             "section": self.section,
             "source": public_name(self.name, self.source),
             "passage": self.passage,
         }
+
+
+def article_slug(name: str) -> str:
+    """The URL name of an article from its public name: "sub/Heel Pain.md" -> "sub-heel-pain"."""
+    stem = re.sub(r"\.(?:md|markdown|txt|html?|pdf)$", "", name.strip(), flags=re.IGNORECASE)
+    stem = re.sub(r"^https?://[^/]+/?", "", stem).strip("/")
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug or "article"
+
+
+def article_path(name: str, anchor: str | None = None) -> str:
+    return f"/articles/{article_slug(name)}" + (f"#{anchor}" if anchor else "")
 
 
 def public_name(name: str, source: str) -> str:

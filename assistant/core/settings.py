@@ -170,6 +170,10 @@ class WebSettings(_Section):
     staff_username: str | None = setting(None, env="STAFF_USERNAME")
     staff_password: SecretStr | None = setting(None, env="STAFF_PASSWORD")
     embed_origins: str = setting("", env="EMBED_ORIGINS", description="Sites allowed to embed the widget.")
+    article_links: Literal["public", "app"] = setting(
+        "public", env="ARTICLE_LINKS",
+        description="Where citations open: the article's public page when it has one, or always the app's own view.",
+    )
     retention_days: int = setting(90, env="RETENTION_DAYS", ge=1, le=3650)
     concurrency: int = setting(4, env="CONCURRENCY", ge=1, le=256)
     queue_size: int = setting(64, env="QUEUE_SIZE", ge=0, le=10_000)

@@ -61,6 +61,7 @@ def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
         "section": chunk.section,
         "anchor": chunk.anchor or "",
         "article_hash": chunk.article_hash,
+        "name": chunk.name,
         "tokens": chunk.tokens,
         "chunk_count": chunk_count,
         "ingested_at": ingested_at,
@@ -97,6 +98,7 @@ class ChromaChunkStore:
                 chunks=int(meta.get("chunk_count", 0)),
                 etag=meta.get("etag") or None,
                 last_modified=meta.get("last_modified") or None,
+                name=meta.get("name") or "",
             )
         return out
 
@@ -181,6 +183,12 @@ class ChromaChunkStore:
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
             )
         ]
+
+    def source_chunks(self, source: str) -> list[tuple[str, dict[str, Any]]]:
+        """One article's chunks (text, metadata) in reading order."""
+        got = self._col.get(where={"source": source}, include=["documents", "metadatas"])
+        pairs = list(zip(got["documents"] or [], got["metadatas"] or []))
+        return sorted(pairs, key=lambda p: int(p[1].get("position", 0)))
 
     def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         offset = 0

@@ -102,23 +102,23 @@ class Retriever:
                 if self._building == key:
                     self._building = None
 
-    def search(self, query: str, k: int | None = None) -> SearchResult:
+    def search(self, query: str, k: int | None = None, floor: float | None = None) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
 
         If the live generation is swapped while a query runs (a rebuild finished), the
         query is retried once on the new generation; a second failure means the store
-        is down, and the breaker opens.
+        is down, and the breaker opens. ``floor`` replaces the relevance floor for this search.
         """
         if self.breaker is not None:
             self.breaker.check()
         try:
-            result = self._search(query, k)
+            result = self._search(query, k, floor)
         except StoreMismatchError:
             raise
         except Exception:  # noqa: BLE001 - e.g. the collection was replaced mid-query
             self._checked = None
             try:
-                result = self._search(query, k)
+                result = self._search(query, k, floor)
             except StoreMismatchError:
                 raise
             except Exception as exc:
@@ -130,7 +130,7 @@ class Retriever:
             self.breaker.success()
         return result
 
-    def _search(self, query: str, k: int | None) -> SearchResult:
+    def _search(self, query: str, k: int | None, floor: float | None = None) -> SearchResult:
         k = k or self.k
         store, lexical = self._current()
         if store is None or not query.strip():
@@ -149,7 +149,7 @@ class Retriever:
                 if p.similarity is not None or p.chunk_id in vectors
             ]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
-        hits = rank_articles(passages, k, self.min_relevance, self.dense_weight)
+        hits = rank_articles(passages, k, self.min_relevance if floor is None else floor, self.dense_weight)
         return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vector)
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: Calibrated on the development sets (bench/triage_calibrate.py); see docs/safety.md.
 ESCALATE_AT = 0.80
-CAUTION_AT = 0.66
+CAUTION_AT = 0.62
 MARGIN = 0.08
 MIN_WORDS = 3
 

@@ -75,8 +75,10 @@ def test_answer_json_shape(clinic):
     assert set(data) == {
         "question", "answer", "citations", "grounded", "triage", "policy", "answerer", "fallback", "latency_ms"
     }
-    assert set(data["citations"][0]) == {"n", "title", "url", "section", "source", "passage"}
+    assert set(data["citations"][0]) == {"n", "title", "url", "article", "section", "source", "passage"}
     assert data["citations"][0]["n"] == 1
+    assert data["citations"][0]["article"].startswith("/articles/glutes")
+    assert data["citations"][0]["source"] == "glutes.md"  # the name relative to the folder, never a server path
 
 
 def test_standalone_sentence_rules():

@@ -88,7 +88,7 @@ def test_failed_llm_answers_fall_back_to_the_extractive_answer(clinic, stub, rep
     answer = clinic().assistant.ask("why does my piriformis hurt?").answer
     assert answer.fallback and answer.answerer == "extractive" and answer.grounded
     assert "mg" not in answer.answer
-    assert all(c.url.startswith("https://clinic.example/articles/") for c in answer.citations)
+    assert all(c.article_path.startswith("/articles/") for c in answer.citations)
 
 
 def test_a_stalled_server_times_out_and_the_extractive_answer_is_used(clinic, stub):

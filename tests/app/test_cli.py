@@ -36,7 +36,7 @@ def test_first_search_on_an_empty_store_ingests_the_bundled_corpus(tmp_path):
     assert "is empty: ingesting the articles in" in proc.stderr
     first = proc.stdout.split("\n  2.")[0]
     assert "glutes" in first.lower() or "piriformis" in first.lower()
-    assert "https://clinic.example/articles/" in first
+    assert ".md" in first and str(tmp_path) not in proc.stdout  # a source name, never a server path
 
 
 def test_evaluation_path_on_an_arbitrary_markdown_folder(tmp_path, capsys):
@@ -67,19 +67,20 @@ def test_evaluation_path_on_an_arbitrary_markdown_folder(tmp_path, capsys):
     expected = ["asthma.md", "migraine.md", "gout.md"]
     for line, name in zip(lines, expected):
         top = line["results"][0]
-        assert set(top) == {"rank", "title", "url", "section", "source", "score", "passage"}
-        assert top["rank"] == 1 and top["source"] == str(folder / name)
+        assert set(top) == {"rank", "title", "url", "article", "section", "source", "score", "passage"}
+        assert top["rank"] == 1 and top["source"] == name  # relative to the folder ingested, never a server path
         assert [r["rank"] for r in line["results"]] == list(range(1, len(line["results"]) + 1))
     assert lines[0]["results"][0]["section"] == "Asthma > Triggers"
     assert lines[1]["results"][0]["title"] == "Migraine"  # from the file name
-    assert lines[0]["results"][0]["url"].startswith("file://")
+    assert lines[0]["results"][0]["url"] is None and lines[0]["results"][0]["article"] == "/articles/asthma#triggers"
+    assert str(tmp_path) not in out
 
 
 def test_ingest_reports_failures_with_a_nonzero_exit(tmp_path, capsys):
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "good.md").write_text("# Good\n\nKnee pain on stairs is common.", encoding="utf-8")
-    (folder / "bad.md").write_bytes(b"\xff\xfe\x00\x00")
+    (folder / "bad.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     code, out, err = run_cli(capsys, "--data-dir", str(tmp_path / "d"), "ingest", str(folder), "--json")
     assert code == 1
     report = json.loads(out)
@@ -101,7 +102,8 @@ def test_ingest_search_stats_on_the_bundled_corpus(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "--data-dir", data, "search", "clutch replacement on a car", "heel pain", "--json")
     first, second = (json.loads(line) for line in out.splitlines())
     assert first["results"] == []
-    assert second["results"][0]["url"].startswith("https://clinic.example/articles/plantar-heel-pain")
+    assert second["results"][0]["article"].startswith("/articles/plantar-heel-pain")
+    assert second["results"][0]["source"] == "plantar-heel-pain.md" and second["results"][0]["url"] is None
     code, out, _ = run_cli(capsys, "--data-dir", data, "search", "clutch replacement on a car")
     assert "No good source" in out
 
@@ -149,4 +151,4 @@ def test_read_only_commands_wait_for_a_first_ingest_instead_of_failing(tmp_path)
         holder.communicate("\n", timeout=30)
     out, err = search.communicate(timeout=300)
     assert search.returncode == 0, err
-    assert json.loads(out)["results"][0]["url"].startswith("https://clinic.example/articles/plantar-heel-pain")
+    assert json.loads(out)["results"][0]["article"].startswith("/articles/plantar-heel-pain")

@@ -187,7 +187,7 @@ def test_bundled_corpus_is_complete_and_well_formed():
         art = load(path)
         words = sum(len(s.text.split()) for s in art.sections)
         assert 500 <= words <= 1200, (path.name, words)
-        assert art.url == f"https://clinic.example/articles/{path.stem}"
+        assert art.url is None  # the samples have no public page: citations open the app's copy
         for key in ("published", "reviewed", "author", "region", "tags", "summary"):
             assert key in art.metadata, (path.name, key)
         if path.stem != "clinic-faq":

@@ -40,7 +40,7 @@ def test_ingest_and_search_through_a_chroma_server(server, tmp_path):
     found = run(["search", "why does my piriformis hurt?", "--json"], env)
     assert found.returncode == 0, found.stderr
     top = json.loads(found.stdout)["results"][0]
-    assert "glutes" in top["url"] or "piriformis" in top["url"]
+    assert "glutes" in top["article"] or "piriformis" in top["article"]
     stats = json.loads(run(["stats", "--json"], env).stdout)
     assert stats["articles"] == 17 and stats["store"] == f"http://{host}:{port}"
 

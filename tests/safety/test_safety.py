@@ -246,7 +246,8 @@ def test_chat_rendering_escapes_everything_it_did_not_make():
     assert "&lt;script&gt;" in out and "&lt;img src=http://evil.example/x.png&gt;" in out
     assert '<a href="https://clinic.example/a#x">[1]</a>' in out
     assert 'href="javascript' not in out
-    assert out.count("<a ") == 2  # [1] in the text and source 1; nothing links to the javascript: URL
+    # a URL that is not http(s) is never linked: that citation opens the assistant's own article page
+    assert out.count('href="/articles/e"') == 2 and out.count("<a ") == 4
 
 
 # --------------------------------------------------------------------------- privacy

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.app import operations
@@ -48,6 +48,23 @@ class Refused(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
+
+
+def validation_message(errors: list[dict]) -> str:
+    """FastAPI's validation errors as one sentence that names each field, e.g. "`q` is required"."""
+    parts = []
+    for error in errors[:5]:
+        where = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(where)
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            parts.append("the body is not valid JSON")
+        elif kind == "missing":
+            parts.append(f"`{field}` is required" if field else "the body is required")
+        else:
+            message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+            parts.append(f"`{field}`: {message[:1].lower()}{message[1:]}" if field else message)
+    return "The request is not valid: " + "; ".join(parts) + "."
 
 
 def get_services(request: Request) -> Services:
@@ -115,10 +132,11 @@ def healthz(services: ServicesDep) -> JSONResponse:
     return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
 
-@router.get("/metrics", tags=["ops"])
-def get_metrics(services: ServicesDep) -> dict:
-    """Request counts, latencies (p50/p95/p99) and answer outcomes since start."""
-    return services.metrics.snapshot()
+@router.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+def get_metrics(services: ServicesDep) -> Response:
+    """Prometheus text format: requests and latency per route, answers per channel (web, widget, staff, api)."""
+    body, content_type = services.metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 @router.post("/api/ask", tags=["assistant"])

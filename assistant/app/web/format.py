@@ -39,16 +39,19 @@ def booking_html(settings: Settings) -> str:
     parts = []
     url = safe_url(settings.clinic.booking_url)
     if url:
-        parts.append(f'<a class="book" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">Book a physio assessment</a>')
+        parts.append(f'<a class="book" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">Book an assessment</a>')
     if settings.clinic.phone:
         tel = re.sub(r"[^0-9+]", "", settings.clinic.phone)
-        parts.append(f'<a class="phone" href="tel:{tel}">Call {html.escape(settings.clinic.phone)}</a>')
+        parts.append(
+            f'<a class="phone" href="tel:{tel}" aria-label="Call {html.escape(settings.clinic.phone, quote=True)}">'
+            f"Call {html.escape(settings.clinic.phone)}</a>"
+        )
     return f'<div class="cta">{" ".join(parts)}</div>' if parts else ""
 
 
 NOTICE = (
-    "**AI assistant, not a diagnosis.** It answers from {clinic}'s articles and can be wrong. "
-    "For advice about your own symptoms, book an assessment. **In an emergency call {number}.**"
+    "**AI assistant, not a diagnosis:** it answers from {clinic}'s articles and can be wrong. "
+    "**Emergency? Call {number}.**"
 )
 
 

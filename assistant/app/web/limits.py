@@ -1,11 +1,10 @@
 """Backpressure and fairness for the API: a concurrency cap with a bounded queue, per-client rate limits,
-and in-memory metrics."""
+and Prometheus metrics."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, defaultdict, deque
 from contextlib import contextmanager
 
 
@@ -83,41 +82,53 @@ class RateLimiter:
 
 
 class Metrics:
-    """Request counts, latencies and answer outcomes since the process started."""
+    """Counters and latency histograms since the process started, in the Prometheus text format.
 
-    def __init__(self, keep: int = 5000):
-        self._lock = threading.Lock()
-        self.requests: Counter[str] = Counter()
-        self.outcomes: Counter[str] = Counter()
-        self._latency: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=keep))
-        self.started = time.time()
+    Each instance has its own registry (no process-wide globals), so two apps in one
+    process, or two tests, never share counts.
+    """
+
+    #: latency buckets in seconds: a keyword search is ~0.05 s, an LLM answer may take 60 s
+    BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+    def __init__(self):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._requests = Counter(
+            "clinic_http_requests", "HTTP requests by route and status.", ["route", "status"], registry=self.registry
+        )
+        self._latency = Histogram(
+            "clinic_http_request_duration_seconds", "Time to answer an HTTP request, by route.", ["route"],
+            buckets=self.BUCKETS, registry=self.registry,
+        )
+        self._answers = Counter(
+            "clinic_answers", "Answers given, by channel (web chat, widget, staff console, api), triage level and "
+            "whether the articles grounded them.", ["channel", "triage", "grounded"], registry=self.registry,
+        )
+        self._fallbacks = Counter(
+            "clinic_llm_fallbacks", "LLM answers replaced by the extractive answer.", ["channel"], registry=self.registry
+        )
+        self._policy = Counter(
+            "clinic_policy_refusals", "Answers shaped by a safety policy (diagnosis, dosing, ...).", ["policy"],
+            registry=self.registry,
+        )
+        started = Gauge("clinic_start_time_seconds", "When this process started (Unix time).", registry=self.registry)
+        started.set_to_current_time()
 
     def request(self, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            self.requests[f"{route} {status}"] += 1
-            self._latency[route].append(seconds * 1000)
+        self._requests.labels(route, str(status)).inc()
+        self._latency.labels(route).observe(seconds)
 
-    def answer(self, triage: str, grounded: bool, fallback: bool, policy: tuple[str, ...]) -> None:
-        with self._lock:
-            self.outcomes[f"triage_{triage}"] += 1
-            self.outcomes["grounded" if grounded else "not_grounded"] += 1
-            if fallback:
-                self.outcomes["llm_fallback"] += 1
-            for p in policy:
-                self.outcomes[f"policy_{p}"] += 1
+    def answer(self, channel: str, triage: str, grounded: bool, fallback: bool, policy: tuple[str, ...]) -> None:
+        self._answers.labels(channel, triage, "yes" if grounded else "no").inc()
+        if fallback:
+            self._fallbacks.labels(channel).inc()
+        for p in policy:
+            self._policy.labels(p).inc()
 
-    def snapshot(self) -> dict:
-        with self._lock:
-            latency = {}
-            for route, values in self._latency.items():
-                ordered = sorted(values)
-                if ordered:
-                    pick = lambda q: ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))]  # noqa: E731
-                    latency[route] = {"count": len(ordered), "p50_ms": round(pick(0.5), 1),
-                                      "p95_ms": round(pick(0.95), 1), "p99_ms": round(pick(0.99), 1)}
-            return {
-                "uptime_s": round(time.time() - self.started, 1),
-                "requests": dict(self.requests),
-                "latency": latency,
-                "answers": dict(self.outcomes),
-            }
+    def exposition(self) -> tuple[bytes, str]:
+        """The body and content type for ``GET /metrics``."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
