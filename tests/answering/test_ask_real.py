@@ -40,7 +40,7 @@ def test_ask_piriformis_prints_a_readable_cited_answer(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", "why does my piriformis hurt?"]) == 0
     out = capsys.readouterr().out
     assert "Sources:" in out and "[1]" in out
-    assert re.search(r"\[1\] .*: (glutes-and-lower-back-pain|piriformis-syndrome)\.md", out)  # named, no server path
+    assert re.search(r"\[1\] .* \((glutes-and-lower-back-pain|piriformis-syndrome)\.md\)", out)  # named, no server path
 
 
 @pytest.mark.parametrize(
