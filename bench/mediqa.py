@@ -1,0 +1,211 @@
+"""Retrieval quality on MEDIQA-QA (consumer health questions, graded answers): this project vs the
+LangChain tutorial retriever vs BM25 over whole articles.
+
+Usage: python bench/mediqa.py ../shared/data/mediqa-qa [--sets dev|test|all] [--work DIR]
+                              [--skip-langchain] [--skip-bm25] [--runs DIR] [--latency]
+
+``dev`` is the ``alexa`` and ``validation`` sets (tune on these); ``test`` is the 150 long, messy
+messages (report it, never tune on it); ``all`` is every question. The stores are kept in
+``--work`` (default ``$TMPDIR/mediqa-bench``), so a second run re-ingests nothing: this project's
+ingest skips unchanged articles by content hash, and the LangChain store is reused when it holds
+the whole corpus. Scores come from the data set's own ``score.py`` (nDCG@10 with gain = grade - 1,
+MRR@10 and P@5 with relevant = grade >= 3, avgScore@1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from assistant.app import operations
+
+K = 10
+SETS = {"dev": ("alexa", "validation"), "test": ("test",), "all": ("alexa", "validation", "test")}
+
+
+def load_scorer(data: Path):
+    """The benchmark's own ``evaluate`` from ``score.py``."""
+    spec = importlib.util.spec_from_file_location("mediqa_score", data / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.evaluate
+
+
+def load(data: Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    queries = [json.loads(line) for line in (data / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (data / "qrels.tsv").read_text(encoding="utf-8").splitlines():
+        qid, doc, grade = line.split("\t")
+        qrels[qid][doc] = max(qrels[qid].get(doc, 0), int(grade))
+    return queries, qrels
+
+
+def stem(source: str) -> str:
+    return Path(source).stem
+
+
+def dedupe(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# ----------------------------------------------------------------------------- retrievers
+
+
+def project_services(corpus: Path, work: Path, **settings):
+    from assistant.app.services import Services
+    from assistant.core.settings import Settings
+
+    services = Services(Settings(data_dir=work / "ours", corpus_dir=corpus, _env_file=None, **settings))
+    t = time.perf_counter()
+    report = operations.ingest(services, [corpus])
+    print(f"project store ready in {time.perf_counter() - t:.1f} s ({len(report.added)} added)", file=sys.stderr)
+    return services
+
+
+def run_project(retriever, queries: list[dict]) -> tuple[dict[str, list[str]], list[float]]:
+    retriever.search("warm up")
+    run, times = {}, []
+    for q in queries:
+        t = time.perf_counter()
+        result = retriever.search(q["text"], k=K)
+        times.append((time.perf_counter() - t) * 1000)
+        run[q["id"]] = [stem(h.source) for h in result.hits]
+    return run, times
+
+
+_FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
+def run_bm25_articles(corpus: Path, queries: list[dict]) -> dict[str, list[str]]:
+    """BM25 (bm25s, English stemmer and stop words) over whole articles: title and body."""
+    import bm25s
+    import Stemmer
+
+    files = sorted(corpus.glob("*.md"))
+    texts = [_FRONT.sub("", p.read_text(encoding="utf-8")) for p in files]
+    stemmer = Stemmer.Stemmer("english")
+    index = bm25s.BM25()
+    index.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    run = {}
+    for q in queries:
+        tokens = bm25s.tokenize([q["text"]], stopwords="en", stemmer=stemmer, show_progress=False)
+        docs, scores = index.retrieve(tokens, k=K, show_progress=False, n_threads=1)
+        run[q["id"]] = [files[int(i)].stem for i, s in zip(docs[0], scores[0]) if s > 0]
+    return run
+
+
+def run_langchain(corpus: Path, work: Path, queries: list[dict], model_path: str) -> dict[str, list[str]]:
+    """The LangChain RAG tutorial retriever: RecursiveCharacterTextSplitter(1000, 200), MiniLM, Chroma."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    files = sorted(corpus.glob("*.md"))
+    docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in files]
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    embeddings = HuggingFaceEmbeddings(
+        model_name=model_path, model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
+    )
+    folder = work / "langchain"
+    store = Chroma(persist_directory=str(folder), embedding_function=embeddings)
+    if store._collection.count() != len(splits):
+        store.delete_collection()
+        t = time.perf_counter()
+        store = Chroma.from_documents(splits, embeddings, persist_directory=str(folder))
+        print(f"LangChain store built in {time.perf_counter() - t:.1f} s ({len(splits)} chunks)", file=sys.stderr)
+    run = {}
+    for q in queries:
+        found = store.similarity_search(q["text"], k=4 * K)
+        run[q["id"]] = dedupe([Path(d.metadata["source"]).stem for d in found])[:K]
+    return run
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def table(rows: list[tuple[str, dict[str, list[str]]]], evaluate, qrels, queries: list[dict], groups: list[str]) -> str:
+    lines = ["| retriever | questions | nDCG@10 | MRR@10 | P@5 | avgScore@1 | answered |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for group in groups:
+        ids = [q["id"] for q in queries if q["set"] in SETS[group]]
+        if not ids:
+            continue
+        for name, run in rows:
+            m = evaluate(run, qrels, ids)
+            lines.append(
+                f"| {name} | {group} ({len(ids)}) | {m['nDCG@10']:.3f} | {m['MRR@10']:.3f} | {m['P@5']:.3f} "
+                f"| {m['avgScore@1']:.3f} | {m['answered']} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", type=Path, nargs="?", default=Path(__file__).resolve().parents[2] / "shared/data/mediqa-qa")
+    ap.add_argument("--sets", choices=sorted(SETS), default="dev", help="dev = alexa + validation (default)")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mediqa-bench")
+    ap.add_argument("--skip-langchain", action="store_true")
+    ap.add_argument("--skip-bm25", action="store_true")
+    ap.add_argument("--floor-off", action="store_true", help="also report this project with the relevance floor off")
+    ap.add_argument("--runs", type=Path, default=None, help="write each run as RUN.jsonl for score.py")
+    ap.add_argument("--latency", action="store_true", help="report warm search p50/p95 of this project")
+    args = ap.parse_args()
+
+    data = args.data.resolve()
+    evaluate = load_scorer(data)
+    queries, qrels = load(data)
+    queries = [q for q in queries if q["set"] in SETS[args.sets]]
+    corpus = data / "corpus"
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"MEDIQA-QA: {len(list(corpus.glob('*.md')))} articles, {len(queries)} questions ({args.sets})", file=sys.stderr)
+
+    services = project_services(corpus, args.work)
+    rows: list[tuple[str, dict[str, list[str]]]] = []
+    run, times = run_project(services.retriever, queries)
+    rows.append(("this project", run))
+    if args.floor_off:
+        floor = services.retriever.min_relevance
+        services.retriever.min_relevance = -1.0
+        rows.append(("this project, floor off", run_project(services.retriever, queries)[0]))
+        services.retriever.min_relevance = floor
+    if not args.skip_langchain:
+        model_path = str(services.settings.embedding.resolved_model_path())
+        rows.append(("LangChain tutorial (1000/200 splitter, MiniLM, Chroma)", run_langchain(corpus, args.work, queries, model_path)))
+    if not args.skip_bm25:
+        rows.append(("BM25 (bm25s, whole articles)", run_bm25_articles(corpus, queries)))
+
+    if args.runs:
+        args.runs.mkdir(parents=True, exist_ok=True)
+        for name, r in rows:
+            slug = re.sub(r"\W+", "-", name.lower()).strip("-")[:40]
+            with open(args.runs / f"{slug}.jsonl", "w", encoding="utf-8") as out:
+                for q in queries:
+                    out.write(json.dumps({"id": q["id"], "ranked": r.get(q["id"], [])}) + "\n")
+
+    groups = {"dev": ["dev"], "test": ["test"], "all": ["dev", "test", "all"]}[args.sets]
+    print(f"\nMEDIQA-QA, k = {K}\n")
+    print(table(rows, evaluate, qrels, queries, groups))
+    if args.latency:
+        load_avg = os.getloadavg()
+        print(
+            f"\nwarm search, this project: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms "
+            f"over {len(times)} questions (load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
