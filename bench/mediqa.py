@@ -49,6 +49,73 @@ def load(data: Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
     return queries, qrels
 
 
+# Told as a long message: a story that names no condition, then the question, sometimes under a
+# subject line and with a closing line. Written for this benchmark; used only on the dev questions.
+_STORIES = (
+    "My husband and I have been reading a lot online over the last few weeks and we are both quite worried.",
+    "I am writing for my mother, who is 72 and lives on her own, because she does not use the internet.",
+    "We saw our family doctor last month but the appointment was very short and we did not get to ask everything.",
+    "I have been going back and forth with this for a while now and nobody seems to give me a straight answer.",
+    "My sister told me to write to you because you might be able to point us in the right direction.",
+    "Sorry if this is the wrong place to ask, I could not find a phone number on the website.",
+    "My son is 15 and plays football three times a week, and his school asked us to look into this.",
+    "I work night shifts as a nurse assistant so it is hard for me to get to appointments during the day.",
+)
+_CLOSINGS = ("Thank you so much for any help.", "Any advice would be appreciated, thanks.", "Many thanks in advance.", "")
+
+
+def long_messages(queries: list[dict], seed: int = 16) -> list[dict]:
+    """The ``alexa`` questions retold as long messages (set ``alexa-long``, the same judgements)."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for q in queries:
+        if q["set"] != "alexa":
+            continue
+        story = " ".join(rng.sample(_STORIES, 2))
+        question, closing = q["text"].strip(), rng.choice(_CLOSINGS)
+        topic = re.sub(r"^(what is|what causes|what are the \w+ of|how to diagnose) ", "", question, flags=re.I).rstrip(" ?")
+        shape = rng.randrange(3)
+        if shape == 0:
+            text = f"{story} {question} {closing}"
+        elif shape == 1:
+            text = f"{topic}. {story} {question} {closing}"
+        else:
+            text = f"Hello, {story[0].lower()}{story[1:]} So my question is: {question[0].lower()}{question[1:]} {closing}"
+        out.append({"id": q["id"] + "-long", "set": "alexa-long", "text": " ".join(text.split()), "source": q["id"]})
+    return out
+
+
+def misspelt(queries: list[dict], seed: int = 16) -> list[dict]:
+    """The dev questions with typing slips: one or two words of five letters or more get one slip
+    each (a letter dropped, doubled, swapped with its neighbour or hit next to it; never the first)."""
+    import random
+
+    rng = random.Random(seed)
+    near = dict(zip("abcdefghijklmnopqrstuvwxyz", "swdsfgfhjkjkmnpolaedyvcxuz"))
+    out = []
+    for q in queries:
+        if q["set"] not in SETS["dev"]:
+            continue
+        words = q["text"].split(" ")
+        long_ = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        for i in rng.sample(long_, min(len(long_), 1 if len(long_) < 6 else 2)):
+            w, j = words[i], rng.randrange(1, len(words[i]) - 1)
+            slip = rng.randrange(4)
+            if slip == 0:
+                w = w[:j] + w[j + 1 :]
+            elif slip == 1:
+                w = w[:j] + w[j] + w[j:]
+            elif slip == 2:
+                w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            else:
+                w = w[:j] + near.get(w[j].lower(), w[j]) + w[j + 1 :]
+            words[i] = w
+        out.append({"id": q["id"] + "-typo", "set": "dev-typos", "text": " ".join(words), "source": q["id"]})
+    return out
+
+
 def stem(source: str) -> str:
     return Path(source).stem
 

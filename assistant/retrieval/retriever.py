@@ -1,25 +1,35 @@
-"""Hybrid retrieval: dense search in the store plus BM25, fused, grouped by article."""
+"""Hybrid retrieval: dense search over the store's vectors plus BM25, fused, grouped by article.
+
+A message is read first (``query.plan``): misspelt words are corrected to words the
+articles use, and a long message's subject line and questions are embedded beside the
+whole message (one small batch), so they weigh more than the story around them and
+each question is searched. A passage's similarity mixes its text with its title and
+section heading; an article's score adds the similarity of the whole article.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.core.embedding import Embedder
-from assistant.retrieval.fusion import merge_candidates, rank_articles
-from assistant.retrieval.lexical import LexicalIndex
 from assistant.core.records import SearchResult
 from assistant.core.settings import SearchSettings
 from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
+from assistant.retrieval.fusion import combine, piece_weights, rank_articles
+from assistant.retrieval.index import SearchIndex
+from assistant.retrieval.query import plan
 
 
 class Retriever:
     """Answers ``search(query)`` with article-level hits above the relevance floor.
 
-    The BM25 index is rebuilt whenever the live store's generation or revision
-    changes, so keyword and vector search always see the same chunks.
+    The in-memory index (vectors, BM25, spelling vocabulary) is rebuilt whenever the
+    live store's generation or revision changes, so it always sees the store's chunks.
     """
 
     def __init__(self, backend: StoreBackend, embedder: Embedder, search: SearchSettings | None = None):
@@ -30,11 +40,17 @@ class Retriever:
         self.candidates = search.candidates
         self.min_relevance = search.min_relevance
         self.dense_weight = search.dense_weight
-        self._lexical: LexicalIndex | None = None
+        self.heading_weight = search.heading_weight
+        self.article_weight = search.article_weight
+        self.subject_weight = search.subject_weight
+        self.question_weight = search.question_weight
+        self.spelling = search.spelling
+        self._index: SearchIndex | None = None
         self._key: tuple[str, object] | None = None
         self._lock = threading.Lock()
+        self._headings: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def _current(self) -> tuple[ChunkStore | None, LexicalIndex | None]:
+    def _current(self) -> tuple[ChunkStore | None, SearchIndex | None]:
         store = self.backend.live()
         if store is None:
             return None, None
@@ -47,9 +63,44 @@ class Retriever:
                     {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
                     MODEL_KEYS,
                 )
-                self._lexical = LexicalIndex(store.documents())
+                self._index = SearchIndex(
+                    store.documents(), store.vectors, self._heading_vectors, known=self._known_word,
+                    dimension=self.embedder.dimension,
+                )
                 self._key = key
-            return store, self._lexical
+            return store, self._index
+
+    def _heading_vectors(self, labels: Sequence[str]) -> np.ndarray:
+        """Vectors of heading paths, remembered across generations (only new headings are embedded)."""
+        missing = [label for label in labels if label not in self._headings]
+        if missing:
+            for label, vector in zip(missing, self.embedder.embed_documents(missing)):
+                self._headings[label] = np.asarray(vector, dtype=np.float32)
+        keep = set(labels)
+        for label in [label for label in self._headings if label not in keep]:
+            del self._headings[label]
+        return np.stack([self._headings[label] for label in labels])
+
+    def _known_word(self, word: str) -> bool:
+        """A word the model's vocabulary holds whole is a real word, not a misspelling."""
+        try:
+            return self.embedder.count_tokens(word) == 1
+        except Exception:  # noqa: BLE001 - no tokenizer: only the articles' words count as known
+            return False
+
+    def _parts(self, text: str) -> tuple[list[str], list[float], list[bool]]:
+        """What is embedded for a message, each with its weight and whether it is a question."""
+        parts = plan(text)
+        pieces = [(parts.message, 1.0, False)]
+        if parts.subject and self.subject_weight > 0:
+            pieces.append((parts.subject, self.subject_weight, False))
+        if self.question_weight > 0:
+            pieces += [(q, self.question_weight, True) for q in parts.questions]
+        seen: dict[str, tuple[str, float, bool]] = {}
+        for piece in pieces:
+            seen.setdefault(piece[0], piece)
+        texts, weights, asks = zip(*seen.values())
+        return list(texts), list(weights), list(asks)
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
@@ -68,25 +119,33 @@ class Retriever:
 
     def _search(self, query: str, k: int | None) -> SearchResult:
         k = k or self.k
-        store, lexical = self._current()
-        if store is None or not query.strip():
+        store, index = self._current()
+        if store is None or index is None or not len(index) or not query.strip():
             return SearchResult(query=query, hits=())
-        vector = self.embedder.embed_query(query)
-        dense = store.query(vector, self.candidates)
-        keyword = lexical.search(query, self.candidates) if lexical is not None else []
-        passages = merge_candidates(dense, keyword)
-        missing = [p.chunk_id for p in passages if p.similarity is None]
-        if missing:
-            vectors = store.vectors(missing)
-            passages = [
-                replace(p, similarity=float(np.dot(vectors[p.chunk_id], vector)))
-                if p.similarity is None and p.chunk_id in vectors
-                else p
-                for p in passages
-            ]
+        text = index.speller.correct_text(query)[0] if self.spelling else query
+        texts, weights, asks = self._parts(text)
+        vectors = self.embedder.embed_documents(texts)
+        sims = index.similarities(vectors, self.heading_weight)
+        w = piece_weights(sims.max(axis=0), weights)
+        dense = combine(sims, w, asks)
+        lexical = index.lexical.scores(text)
+        n = min(self.candidates, len(index))
+        chosen = set(np.argpartition(-dense, n - 1)[:n].tolist())
+        if lexical.any():
+            top = np.argpartition(-lexical, n - 1)[:n]
+            chosen.update(int(i) for i in top if lexical[i] > 0)
+        rows = sorted(chosen)
+        passages = [
+            replace(index.passages[i], similarity=float(dense[i]), lexical=float(lexical[i]) or None) for i in rows
+        ]
+        whole = {}
+        if self.article_weight > 0:
+            articles = sorted({int(index.article_of[i]) for i in rows})
+            article_sims = combine(index.articles[articles] @ vectors.T, w, asks)
+            whole = {index.sources[a]: float(s) for a, s in zip(articles, article_sims)}
+        hits = rank_articles(passages, k, self.min_relevance, self.dense_weight, whole, self.article_weight)
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
-        hits = rank_articles(passages, k, self.min_relevance, self.dense_weight)
-        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vector)
+        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
 
 
 def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:
