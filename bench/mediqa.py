@@ -2,7 +2,7 @@
 LangChain tutorial retriever vs BM25 over whole articles.
 
 Usage: python bench/mediqa.py ../shared/data/mediqa-qa [--sets dev|test|all] [--work DIR]
-                              [--skip-langchain] [--skip-bm25] [--runs DIR] [--latency]
+                              [--skip-langchain] [--skip-bm25] [--runs DIR] [--latency] [--steps]
 
 ``dev`` is the ``alexa`` and ``validation`` sets (tune on these); ``test`` is the 150 long, messy
 messages (report it, never tune on it); ``all`` is every question. The stores are kept in
@@ -202,6 +202,44 @@ def run_langchain(corpus: Path, work: Path, queries: list[dict], model_path: str
     return run
 
 
+#: What each method buys, added one at a time (``--steps``): retriever attributes set before each
+#: row, ``None`` meaning the configured value (the default unless CLINIC_* says otherwise).
+STEPS = (
+    ("vector + BM25 over all chunks, nothing else", {
+        "spelling": False, "heading_weight": 0.0, "subject_weight": 0.0, "question_weight": 0.0, "article_weight": 0.0,
+    }),
+    ("+ spelling forgiven", {"spelling": None}),
+    ("+ title and section heading as a field", {"heading_weight": None}),
+    ("+ subject line weighed", {"subject_weight": None}),
+    ("+ each question searched", {"question_weight": None}),
+    ("+ whole article (passages add up)", {"article_weight": None}),
+)
+
+
+def run_steps(retriever, queries: list[dict], extra: list[dict], evaluate, qrels) -> str:
+    """One row per step of ``STEPS`` on the dev questions, plus the retold long and misspelt ones."""
+    configured = {name: getattr(retriever, name) for name in STEPS[0][1]}
+    lines = [
+        "| step | dev nDCG@10 | dev MRR@10 | dev P@5 | alexa retold long, nDCG@10 | dev misspelt, nDCG@10 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    dev_ids = [q["id"] for q in queries if q["set"] in SETS["dev"]]
+    long_ids = [q["id"] for q in extra if q["set"] == "alexa-long"]
+    typo_ids = [q["id"] for q in extra if q["set"] == "dev-typos"]
+    for label, change in STEPS:
+        for name, value in change.items():
+            setattr(retriever, name, configured[name] if value is None else value)
+        run, _ = run_project(retriever, [q for q in queries if q["set"] in SETS["dev"]] + extra)
+        m, long_, typo = evaluate(run, qrels, dev_ids), evaluate(run, qrels, long_ids), evaluate(run, qrels, typo_ids)
+        lines.append(
+            f"| {label} | {m['nDCG@10']:.3f} | {m['MRR@10']:.3f} | {m['P@5']:.3f} "
+            f"| {long_['nDCG@10']:.3f} | {typo['nDCG@10']:.3f} |"
+        )
+    for name, value in configured.items():
+        setattr(retriever, name, value)
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -230,11 +268,13 @@ def main() -> None:
     ap.add_argument("--floor-off", action="store_true", help="also report this project with the relevance floor off")
     ap.add_argument("--runs", type=Path, default=None, help="write each run as RUN.jsonl for score.py")
     ap.add_argument("--latency", action="store_true", help="report warm search p50/p95 of this project")
+    ap.add_argument("--steps", action="store_true", help="what each method buys, on dev (and retold dev questions)")
     args = ap.parse_args()
 
     data = args.data.resolve()
     evaluate = load_scorer(data)
     queries, qrels = load(data)
+    all_queries = queries
     queries = [q for q in queries if q["set"] in SETS[args.sets]]
     corpus = data / "corpus"
     args.work.mkdir(parents=True, exist_ok=True)
@@ -262,6 +302,13 @@ def main() -> None:
             with open(args.runs / f"{slug}.jsonl", "w", encoding="utf-8") as out:
                 for q in queries:
                     out.write(json.dumps({"id": q["id"], "ranked": r.get(q["id"], [])}) + "\n")
+
+    if args.steps:
+        extra = long_messages(all_queries) + misspelt(all_queries)
+        for q in extra:
+            qrels[q["id"]] = qrels[q["source"]]
+        print("\nWhat each method buys (dev only; each row adds one to the row above)\n")
+        print(run_steps(services.retriever, all_queries, extra, evaluate, qrels))
 
     groups = {"dev": ["dev"], "test": ["test"], "all": ["dev", "test", "all"]}[args.sets]
     print(f"\nMEDIQA-QA, k = {K}\n")

@@ -1,6 +1,9 @@
 """Retrieval quality on MedQuAD: this project vs the LangChain tutorial retriever vs BM25 alone.
 
-Usage: python bench/retrieval.py ../shared/data/medquad [--queries 1000] [--limit-docs N]
+Usage: python bench/retrieval.py ../shared/data/medquad [--queries 1000] [--limit-docs N] [--work DIR]
+
+``--work`` keeps the converted articles and this project's store between runs (ingest then skips
+unchanged articles), so a retrieval change can be measured without re-embedding the corpus.
 
 Prints a Markdown table of hit@1, MRR@10 and nDCG@10 (article level).
 """
@@ -110,13 +113,15 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000, help="questions sampled (seed 7)")
     ap.add_argument("--limit-docs", type=int, default=None, help="use a sample of the documents")
     ap.add_argument("--skip-langchain", action="store_true")
+    ap.add_argument("--work", type=Path, default=None, help="keep articles and stores here between runs")
     args = ap.parse_args()
 
     from assistant.core.settings import Settings
 
-    model_path = str(Settings(_env_file=None).resolved_model_path())
+    model_path = str(Settings(_env_file=None).embedding.resolved_model_path())
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         folder = work / "articles"
         queries = sample_queries(convert(args.medquad, folder, args.limit_docs), args.queries)
         n_docs = len(list(folder.glob("*.md")))

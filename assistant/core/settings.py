@@ -116,7 +116,7 @@ class SearchSettings(_Section):
     k: int = setting(5, env="SEARCH_K", ge=1, le=100, description="Articles returned by search.")
     candidates: int = setting(60, env="SEARCH_CANDIDATES", ge=5, le=1000)
     dense_weight: float = setting(0.7, env="DENSE_WEIGHT", ge=0.0, le=1.0)
-    min_relevance: float = setting(0.27, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
+    min_relevance: float = setting(0.25, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
     heading_weight: float = setting(
         0.5, env="HEADING_WEIGHT", ge=0.0, le=5.0,
         description="Weight of the match with a passage's title and section heading, against its text (1).",

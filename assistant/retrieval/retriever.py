@@ -102,6 +102,21 @@ class Retriever:
         texts, weights, asks = zip(*seen.values())
         return list(texts), list(weights), list(asks)
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors of the message (first) and its pieces: the pieces are pooled from the message's own
+        forward pass (one model call, shared with triage through the embedder's memory); a piece
+        past the model's length limit is embedded on its own."""
+        message, pieces = texts[0], texts[1:]
+        spans = [(at, at + len(piece)) for piece in pieces if (at := message.find(piece)) >= 0]
+        if not pieces or len(spans) < len(pieces) or not hasattr(self.embedder, "embed_spans"):
+            return np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        whole, parts = self.embedder.embed_spans(message, spans)
+        vectors = np.vstack([np.asarray(whole, dtype=np.float32)[None, :], np.asarray(parts, dtype=np.float32)])
+        cut = [i for i in range(1, len(texts)) if not np.any(vectors[i])]
+        if cut:
+            vectors[cut] = self.embedder.embed_documents([texts[i] for i in cut])
+        return vectors
+
     def search(self, query: str, k: int | None = None) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
 
@@ -124,7 +139,7 @@ class Retriever:
             return SearchResult(query=query, hits=())
         text = index.speller.correct_text(query)[0] if self.spelling else query
         texts, weights, asks = self._parts(text)
-        vectors = self.embedder.embed_documents(texts)
+        vectors = self._embed(texts)
         sims = index.similarities(vectors, self.heading_weight)
         w = piece_weights(sims.max(axis=0), weights)
         dense = combine(sims, w, asks)
