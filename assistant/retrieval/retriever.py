@@ -1,10 +1,11 @@
 """Hybrid retrieval: dense search over the store's vectors plus BM25, fused, grouped by article.
 
 A message is read first (``query.plan``): misspelt words are corrected to words the
-articles use, and a long message's subject line and questions are embedded beside the
-whole message (one small batch), so they weigh more than the story around them and
-each question is searched. A passage's similarity mixes its text with its title and
-section heading; an article's score adds the similarity of the whole article.
+articles use, and a long message's subject line and questions get vectors of their own
+(pooled from the message's forward pass) and count twice in the keyword score, so they
+weigh more than the story around them, and each question is searched. A passage's
+similarity mixes its text with its title and section heading; an article's score adds
+the similarity of the whole article (all its passages at once).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMism
 from assistant.retrieval.fusion import combine, piece_weights, rank_articles
 from assistant.retrieval.index import SearchIndex
 from assistant.retrieval.query import plan
+
+#: Keyword score of a long message: its own BM25 score plus this times that of its subject and
+#: questions together (MEDIQA-QA dev, alexa questions retold long: nDCG@10 0.706 -> 0.713 at 1.0).
+PIECE_KEYWORD_WEIGHT = 1.0
 
 
 class Retriever:
@@ -144,6 +149,8 @@ class Retriever:
         w = piece_weights(sims.max(axis=0), weights)
         dense = combine(sims, w, asks)
         lexical = index.lexical.scores(text)
+        if len(texts) > 1:  # the words of the subject and the questions count twice
+            lexical = lexical + PIECE_KEYWORD_WEIGHT * index.lexical.scores(" ".join(texts[1:]))
         n = min(self.candidates, len(index))
         chosen = set(np.argpartition(-dense, n - 1)[:n].tolist())
         if lexical.any():
