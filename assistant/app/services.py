@@ -62,7 +62,9 @@ class Services:
     def retriever(self):
         from assistant.retrieval.retriever import Retriever
 
-        return self._once("retriever", lambda: Retriever(self.backend, self.embedder, self.settings.search))
+        return self._once("retriever", lambda: Retriever(
+            self.backend, self.embedder, self.settings.search, cache_dir=self.settings.storage.data_dir,
+        ))
 
     # --------------------------------------------------------------------- answering
 

@@ -10,10 +10,13 @@ the similarity of the whole article (all its passages at once).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +27,7 @@ from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMism
 from assistant.retrieval.fusion import combine, piece_weights, rank_articles
 from assistant.retrieval.index import SearchIndex
 from assistant.retrieval.query import plan
+log = logging.getLogger(__name__)
 
 #: Keyword score of a long message: its own BM25 score plus this times that of its subject and
 #: questions together (MEDIQA-QA dev, alexa questions retold long: nDCG@10 0.706 -> 0.713 at 1.0).
@@ -37,8 +41,12 @@ class Retriever:
     live store's generation or revision changes, so it always sees the store's chunks.
     """
 
-    def __init__(self, backend: StoreBackend, embedder: Embedder, search: SearchSettings | None = None):
+    def __init__(
+        self, backend: StoreBackend, embedder: Embedder, search: SearchSettings | None = None,
+        cache_dir: Path | None = None,
+    ):
         search = search or SearchSettings()
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.backend = backend
         self.embedder = embedder
         self.k = search.k
@@ -76,15 +84,39 @@ class Retriever:
             return store, self._index
 
     def _heading_vectors(self, labels: Sequence[str]) -> np.ndarray:
-        """Vectors of heading paths, remembered across generations (only new headings are embedded)."""
-        missing = [label for label in labels if label not in self._headings]
+        """Vectors of heading paths, remembered across generations and, in ``cache_dir``, across
+        restarts (only new headings are embedded: a cold start reads them instead of embedding
+        every heading of the corpus)."""
+        path = self._heading_cache()
+        if not self._headings and path is not None and path.is_file():
+            try:
+                with np.load(path) as data:
+                    self._headings.update(zip(data["labels"].tolist(), np.asarray(data["vectors"], dtype=np.float32)))
+            except (OSError, ValueError, KeyError):
+                log.warning("ignoring an unreadable heading vector cache at %s", path)
+        missing = [label for label in dict.fromkeys(labels) if label not in self._headings]
         if missing:
             for label, vector in zip(missing, self.embedder.embed_documents(missing)):
                 self._headings[label] = np.asarray(vector, dtype=np.float32)
         keep = set(labels)
-        for label in [label for label in self._headings if label not in keep]:
+        stale = [label for label in self._headings if label not in keep]
+        for label in stale:
             del self._headings[label]
+        if (missing or stale) and path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npz")
+                np.savez(tmp, labels=np.array(list(self._headings), dtype=str), vectors=np.stack(list(self._headings.values())))
+                tmp.replace(path)
+            except OSError as exc:
+                log.warning("could not keep the heading vectors in %s: %s", path, exc)
         return np.stack([self._headings[label] for label in labels])
+
+    def _heading_cache(self) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{self.embedder.model_id}\n{self.embedder.dimension}".encode()).hexdigest()[:16]
+        return self.cache_dir / f"heading-vectors-{key}.npz"
 
     def _known_word(self, word: str) -> bool:
         """A word the model's vocabulary holds whole is a real word, not a misspelling."""

@@ -56,3 +56,17 @@ def test_a_long_message_is_searched_as_its_pieces(retriever):
     assert retriever._parts("Heel pain. My neighbour said I should write. What can I do?")[0] == [
         "Heel pain. My neighbour said I should write. What can I do?"
     ]
+
+
+def test_heading_vectors_are_kept_across_restarts(settings, backend, tmp_path):
+    from assistant.retrieval.retriever import Retriever
+
+    services = Services(settings, backend=backend, embedder=WordPieceFake())
+    operations.ingest(services)
+    first = WordPieceFake()
+    Retriever(backend, first, settings.search, cache_dir=tmp_path / "cache").search("heel pain")
+    assert first.embedded > 1  # the headings, then the question
+    assert list((tmp_path / "cache").glob("heading-vectors-*.npz"))
+    again = WordPieceFake()
+    hits = Retriever(backend, again, settings.search, cache_dir=tmp_path / "cache").search("heel pain").hits
+    assert again.embedded == 1 and hits and hits[0].source.endswith("heel.md")  # only the question
