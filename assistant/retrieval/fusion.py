@@ -6,7 +6,7 @@ article's score mixes its best similarity and its best BM25 score, which may com
 from different passages, and, with ``article_weight``, the similarity of the whole
 article (all its passages at once), on the same scale; its shown passage is the one
 with the best mixed score. On the MedQuAD benchmark this beat reciprocal rank fusion
-clearly, and the whole-article term added 0.010 nDCG@10 on MEDIQA-QA (docs/benchmarks.md).
+clearly, and the whole-article term added 0.011 nDCG@10 on MEDIQA-QA dev (docs/benchmarks.md).
 
 A long message is searched as several vectors (the message, its subject, its
 questions: ``assistant.retrieval.query``); ``combine`` turns a passage's similarities
