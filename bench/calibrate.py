@@ -3,7 +3,9 @@
 Usage: python bench/calibrate.py [bench/data/calibration.tsv]
 
 For questions the articles answer ("in") and questions they do not ("out"), prints the best
-cosine similarity that search finds, and the floor halfway between the two groups.
+relevance that search finds (cosine similarity, mixed with the heading and the message's pieces as
+search mixes them), for short questions and long messages (LONG_WORDS words or more) apart, and the
+floor halfway between the two groups.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from assistant.app import operations
 import sys
 import tempfile
 from pathlib import Path
+
+#: Messages of this many words or more are reported as "long".
+LONG_WORDS = 20
 
 
 def main() -> None:
@@ -31,9 +36,14 @@ def main() -> None:
     print("| group | questions | min | median | max |")
     print("| --- | --- | --- | --- | --- |")
     for label in ("in", "out"):
-        values = sorted(s for s, _ in scores[label])
-        print(f"| {label} | {len(values)} | {values[0]:.3f} | {values[len(values) // 2]:.3f} | {values[-1]:.3f} |")
-    print(f"\nlowest 'in': {low_in[0]:.3f} ({low_in[1]!r}); highest 'out': {high_out[0]:.3f} ({high_out[1]!r})")
+        for length, keep in (("short", lambda q: len(q.split()) < LONG_WORDS), ("long", lambda q: len(q.split()) >= LONG_WORDS)):
+            values = sorted(s for s, q in scores[label] if keep(q))
+            if values:
+                print(
+                    f"| {label}, {length} | {len(values)} | {values[0]:.3f} | {values[len(values) // 2]:.3f} "
+                    f"| {values[-1]:.3f} |"
+                )
+    print(f"\nlowest 'in': {low_in[0]:.3f} ({low_in[1][:80]!r}); highest 'out': {high_out[0]:.3f} ({high_out[1][:80]!r})")
     print(f"suggested CLINIC_MIN_RELEVANCE: {(low_in[0] + high_out[0]) / 2:.2f}")
 
 

@@ -62,9 +62,10 @@ class Services:
     def retriever(self):
         from assistant.retrieval.retriever import Retriever
 
-        return self._once(
-            "retriever", lambda: Retriever(self.backend, self.embedder, self.settings.search, breaker=self.breaker)
-        )
+        return self._once("retriever", lambda: Retriever(
+            self.backend, self.embedder, self.settings.search, breaker=self.breaker,
+            cache_dir=self.settings.storage.data_dir,
+        ))
 
     @property
     def articles(self):

@@ -130,7 +130,24 @@ class SearchSettings(_Section):
     k: int = setting(5, env="SEARCH_K", ge=1, le=100, description="Articles returned by search.")
     candidates: int = setting(60, env="SEARCH_CANDIDATES", ge=5, le=1000)
     dense_weight: float = setting(0.7, env="DENSE_WEIGHT", ge=0.0, le=1.0)
-    min_relevance: float = setting(0.27, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
+    min_relevance: float = setting(0.25, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
+    heading_weight: float = setting(
+        0.5, env="HEADING_WEIGHT", ge=0.0, le=5.0,
+        description="Weight of the match with a passage's title and section heading, against its text (1).",
+    )
+    article_weight: float = setting(
+        0.4, env="ARTICLE_WEIGHT", ge=0.0, le=5.0,
+        description="Weight of the match with the whole article (all its passages at once) in an article's score.",
+    )
+    subject_weight: float = setting(
+        0.25, env="SUBJECT_WEIGHT", ge=0.0, le=5.0,
+        description="Weight of a long message's subject line, against the whole message (1).",
+    )
+    question_weight: float = setting(
+        1.0, env="QUESTION_WEIGHT", ge=0.0, le=5.0,
+        description="Weight of the questions in a long message, each searched, against the whole message (1).",
+    )
+    spelling: bool = setting(True, env="SPELLING", description="Correct misspelt words to words the articles use.")
 
 
 class AnswerSettings(_Section):

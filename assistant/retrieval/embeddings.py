@@ -129,8 +129,8 @@ class SentenceTransformerEmbedder:
                 progress(len(idx))
         return out, parts
 
-    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """The text's vector and its clauses' vectors from one forward pass (what triage and search share)."""
+    def encode_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+        """One forward pass: the text's vector, its contextual token vectors and their character offsets."""
         model = self._load_model()
         out = model.encode([text], output_value=None, convert_to_numpy=False, show_progress_bar=False)[0]
         whole = out["sentence_embedding"].detach().cpu().numpy().astype(np.float32)
@@ -138,6 +138,11 @@ class SentenceTransformerEmbedder:
         tokens = out["token_embeddings"].detach().cpu().numpy().astype(np.float32)
         encoded = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=tokens.shape[0])
         offsets = [tuple(o) for o in encoded["offset_mapping"]][: tokens.shape[0]]
+        return whole, tokens, offsets
+
+    def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The text's vector and its clauses' vectors from one forward pass (what triage and search share)."""
+        whole, tokens, offsets = self.encode_tokens(text)
         return whole, _span_vectors(tokens, offsets, spans)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -145,6 +150,10 @@ class SentenceTransformerEmbedder:
         return model.encode(
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0].astype(np.float32)
+
+
+#: Texts whose token vectors the caching embedder keeps (each at most 256 x 384 floats).
+_TOKEN_TEXTS = 16
 
 
 class CachingEmbedder:
@@ -161,6 +170,7 @@ class CachingEmbedder:
         self.size, self.small_batch = size, small_batch
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._spans: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._tokens: OrderedDict[str, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -219,7 +229,20 @@ class CachingEmbedder:
             hit = self._spans.get(key)
         if hit is not None:
             return hit
-        if hasattr(self.inner, "embed_spans"):
+        if hasattr(self.inner, "encode_tokens"):
+            # the token vectors of a recent text are kept, so triage's clauses and search's subject
+            # and questions are pooled from the same forward pass
+            with self._lock:
+                encoded = self._tokens.get(text)
+            if encoded is None:
+                encoded = self.inner.encode_tokens(text)
+            with self._lock:
+                self._tokens[text] = encoded
+                self._tokens.move_to_end(text)
+                while len(self._tokens) > _TOKEN_TEXTS:
+                    self._tokens.popitem(last=False)
+            whole, parts = encoded[0], _span_vectors(encoded[1], encoded[2], spans)
+        elif hasattr(self.inner, "embed_spans"):
             whole, parts = self.inner.embed_spans(text, spans)
         else:  # an embedder without token vectors: embed the pieces on their own
             vectors = self.inner.embed_documents([text, *(text[a:b] for a, b in spans)])

@@ -12,7 +12,7 @@ from assistant.core.records import passage_from
 
 
 class LexicalIndex:
-    """An in-memory BM25 index of chunk texts, built from what the store holds."""
+    """An in-memory BM25 index of chunk texts (heading path and text), built from what the store holds."""
 
     def __init__(self, documents: Iterable[tuple[str, str, dict[str, Any]]]):
         import bm25s
@@ -25,26 +25,40 @@ class LexicalIndex:
             self.passages.append(passage_from(chunk_id, text, meta))
             corpus.append(embed_text(meta.get("section", ""), text))
         self._bm25 = None
+        self._vocab: dict[str, int] = {}
         if corpus:
             tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=self._stemmer, show_progress=False)
             self._bm25 = bm25s.BM25()
             self._bm25.index(tokens, show_progress=False)
             self._vocab = tokens.vocab
 
-    def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
-        """Best ``n`` chunks for the query with their BM25 scores (zero scores dropped)."""
+    def stem(self, word: str) -> str:
+        return self._stemmer.stemWord(word.lower())
+
+    def knows(self, word: str) -> bool:
+        """Whether some chunk holds a word with the same stem."""
+        return self.stem(word) in self._vocab
+
+    def terms(self, query: str) -> list[str]:
+        """The query's stemmed terms that occur in some chunk, each once, in order."""
         if self._bm25 is None or not query.strip():
             return []
         import bm25s
 
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
-        known = [[t for t in tokens[0] if t in self._vocab]]
-        if not known[0]:
+        return [t for t in dict.fromkeys(tokens[0]) if t in self._vocab]
+
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every chunk (in ``passages`` order) for the query."""
+        terms = self.terms(query)
+        if not terms:
+            return np.zeros(len(self.passages), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
+        """Best ``n`` chunks for the query with their BM25 scores (zero scores dropped)."""
+        scores = self.scores(query)
+        if not len(scores):
             return []
-        k = min(n, len(self.passages))
-        docs, scores = self._bm25.retrieve(known, k=k, show_progress=False, n_threads=1)
-        out = []
-        for idx, score in zip(np.asarray(docs)[0], np.asarray(scores)[0]):
-            if score > 0:
-                out.append((self.passages[int(idx)], float(score)))
-        return out
+        best = np.argsort(-scores, kind="stable")[: min(n, len(scores))]
+        return [(self.passages[int(i)], float(scores[i])) for i in best if scores[i] > 0]

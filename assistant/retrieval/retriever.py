@@ -1,33 +1,50 @@
-"""Hybrid retrieval: dense search in the store plus BM25, fused, grouped by article."""
+"""Hybrid retrieval: dense search over the store's vectors plus BM25, fused, grouped by article.
+
+A message is read first (``query.plan``): misspelt words are corrected to words the
+articles use, and a long message's subject line and questions get vectors of their own
+(pooled from the message's forward pass) and count twice in the keyword score, so they
+weigh more than the story around them, and each question is searched. A passage's
+similarity mixes its text with its title and section heading; an article's score adds
+the similarity of the whole article (all its passages at once).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
 from assistant.core.embedding import Embedder
-from assistant.retrieval.fusion import merge_candidates, rank_articles
-from assistant.retrieval.lexical import LexicalIndex
 from assistant.core.records import SearchResult
 from assistant.core.settings import SearchSettings
 from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
+from assistant.retrieval.fusion import combine, piece_weights, rank_articles
+from assistant.retrieval.index import SearchIndex
 from assistant.retrieval.breaker import CircuitBreaker, StoreUnavailable
+from assistant.retrieval.query import plan
 
 log = logging.getLogger(__name__)
+
+#: Keyword score of a long message: its own BM25 score plus this times that of its subject and
+#: questions together (MEDIQA-QA dev, alexa questions retold long: nDCG@10 0.706 -> 0.713 at 1.0).
+PIECE_KEYWORD_WEIGHT = 1.0
 
 
 class Retriever:
     """Answers ``search(query)`` with article-level hits above the relevance floor.
 
-    The BM25 index follows the live store's generation and revision. The first one
-    is built before the first search (``warm``); later ones are rebuilt in a
-    background thread after an ingest and swapped in when ready, so no question
-    waits for them. Meanwhile the previous index is used, and keyword hits on chunks
-    the store no longer holds are dropped. While the store is down, searches fail at
-    once (``StoreUnavailable``) until a background probe finds it back.
+    The in-memory index (vectors, BM25, spelling vocabulary) follows the live store's
+    generation and revision. The first one is built before the first search (``warm``);
+    later ones are rebuilt in a background thread after an ingest and swapped in when
+    ready, so no question waits for them. Meanwhile the previous index is used, and hits
+    on chunks the store no longer holds are dropped. While the store is down, searches
+    fail at once (``StoreUnavailable``) until a background probe finds it back.
     """
 
     def __init__(
@@ -36,23 +53,31 @@ class Retriever:
         embedder: Embedder,
         search: SearchSettings | None = None,
         breaker: CircuitBreaker | None = None,
+        cache_dir: Path | None = None,
     ):
         search = search or SearchSettings()
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.backend = backend
         self.embedder = embedder
         self.k = search.k
         self.candidates = search.candidates
         self.min_relevance = search.min_relevance
         self.dense_weight = search.dense_weight
+        self.heading_weight = search.heading_weight
+        self.article_weight = search.article_weight
+        self.subject_weight = search.subject_weight
+        self.question_weight = search.question_weight
+        self.spelling = search.spelling
         self.breaker = breaker
-        self._lexical: LexicalIndex | None = None
-        self._key: tuple[str, object] | None = None  # what self._lexical was built from
+        self._index: SearchIndex | None = None
+        self._key: tuple[str, object] | None = None  # what self._index was built from
         self._checked: tuple[str, object] | None = None  # the store whose manifest matched the model
         self._building: tuple[str, object] | None = None
         self._lock = threading.Lock()
+        self._headings: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm(self) -> None:
-        """Build the keyword index now (the app does this before it takes questions)."""
+        """Build the index now (the app does this before it takes questions)."""
         store, key = self._live()
         if store is not None and key != self._key:
             self._build(store, key)
@@ -73,34 +98,109 @@ class Retriever:
         return store, key
 
     def _build(self, store: ChunkStore, key: tuple[str, object]) -> None:
-        index = LexicalIndex(store.documents())
+        index = SearchIndex(
+            store.documents(), store.vectors, self._heading_vectors, known=self._known_word,
+            dimension=self.embedder.dimension,
+        )
         with self._lock:
-            self._lexical, self._key = index, key
+            self._index, self._key = index, key
             if self._building == key:
                 self._building = None
 
-    def _current(self) -> tuple[ChunkStore | None, LexicalIndex | None]:
+    def _current(self) -> tuple[ChunkStore | None, SearchIndex | None, bool]:
+        """The live store, the index to search and whether that index is the store's current one."""
         store, key = self._live()
         if store is None:
-            return None, None
-        if self._lexical is None:
-            self._build(store, key)  # nothing to answer keywords with yet (a command-line search)
+            return None, None, True
+        if self._index is None:
+            self._build(store, key)  # nothing to search with yet (a command-line search)
         elif key != self._key:
             with self._lock:
                 start = self._building != key
                 self._building = key
             if start:
-                threading.Thread(target=self._rebuild, args=(store, key), name="keyword-index", daemon=True).start()
-        return store, self._lexical
+                threading.Thread(target=self._rebuild, args=(store, key), name="search-index", daemon=True).start()
+        return store, self._index, key == self._key
 
     def _rebuild(self, store: ChunkStore, key: tuple[str, object]) -> None:
         try:
             self._build(store, key)
         except Exception:  # noqa: BLE001 - the next search starts another try
-            log.warning("keyword index rebuild failed", exc_info=True)
+            log.warning("search index rebuild failed", exc_info=True)
             with self._lock:
                 if self._building == key:
                     self._building = None
+
+    def _heading_vectors(self, labels: Sequence[str]) -> np.ndarray:
+        """Vectors of heading paths, remembered across generations and, in ``cache_dir``, across
+        restarts (only new headings are embedded: a cold start reads them instead of embedding
+        every heading of the corpus)."""
+        path = self._heading_cache()
+        if not self._headings and path is not None and path.is_file():
+            try:
+                with np.load(path) as data:
+                    self._headings.update(zip(data["labels"].tolist(), np.asarray(data["vectors"], dtype=np.float32)))
+            except (OSError, ValueError, KeyError):
+                log.warning("ignoring an unreadable heading vector cache at %s", path)
+        missing = [label for label in dict.fromkeys(labels) if label not in self._headings]
+        if missing:
+            for label, vector in zip(missing, self.embedder.embed_documents(missing)):
+                self._headings[label] = np.asarray(vector, dtype=np.float32)
+        keep = set(labels)
+        stale = [label for label in self._headings if label not in keep]
+        for label in stale:
+            del self._headings[label]
+        if (missing or stale) and path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npz")
+                np.savez(tmp, labels=np.array(list(self._headings), dtype=str), vectors=np.stack(list(self._headings.values())))
+                tmp.replace(path)
+            except OSError as exc:
+                log.warning("could not keep the heading vectors in %s: %s", path, exc)
+        return np.stack([self._headings[label] for label in labels])
+
+    def _heading_cache(self) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{self.embedder.model_id}\n{self.embedder.dimension}".encode()).hexdigest()[:16]
+        return self.cache_dir / f"heading-vectors-{key}.npz"
+
+    def _known_word(self, word: str) -> bool:
+        """A word the model's vocabulary holds whole is a real word, not a misspelling."""
+        try:
+            return self.embedder.count_tokens(word) == 1
+        except Exception:  # noqa: BLE001 - no tokenizer: only the articles' words count as known
+            return False
+
+    def _parts(self, text: str) -> tuple[list[str], list[float], list[bool]]:
+        """What is embedded for a message, each with its weight and whether it is a question."""
+        parts = plan(text)
+        pieces = [(parts.message, 1.0, False)]
+        if parts.subject and self.subject_weight > 0:
+            pieces.append((parts.subject, self.subject_weight, False))
+        if self.question_weight > 0:
+            pieces += [(q, self.question_weight, True) for q in parts.questions]
+        seen: dict[str, tuple[str, float, bool]] = {}
+        for piece in pieces:
+            seen.setdefault(piece[0], piece)
+        texts, weights, asks = zip(*seen.values())
+        return list(texts), list(weights), list(asks)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors of the message (first) and its pieces: the pieces are pooled from the message's own
+        forward pass (one model call, shared with triage through the embedder's memory); a piece
+        past the model's length limit is embedded on its own."""
+        message, pieces = texts[0], texts[1:]
+        spans = [(at, at + len(piece)) for piece in pieces if (at := message.find(piece)) >= 0]
+        if not pieces or len(spans) < len(pieces) or not hasattr(self.embedder, "embed_spans"):
+            return np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        whole, parts = self.embedder.embed_spans(message, spans)
+        vectors = np.vstack([np.asarray(whole, dtype=np.float32)[None, :], np.asarray(parts, dtype=np.float32)])
+        cut = [i for i in range(1, len(texts)) if not np.any(vectors[i])]
+        if cut:
+            vectors[cut] = self.embedder.embed_documents([texts[i] for i in cut])
+        return vectors
 
     def search(self, query: str, k: int | None = None, floor: float | None = None) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
@@ -132,25 +232,39 @@ class Retriever:
 
     def _search(self, query: str, k: int | None, floor: float | None = None) -> SearchResult:
         k = k or self.k
-        store, lexical = self._current()
-        if store is None or not query.strip():
+        store, index, current = self._current()
+        if store is None or index is None or not len(index) or not query.strip():
             return SearchResult(query=query, hits=())
-        vector = self.embedder.embed_query(query)
-        dense = store.query(vector, self.candidates)
-        keyword = lexical.search(query, self.candidates) if lexical is not None else []
-        passages = merge_candidates(dense, keyword)
-        missing = [p.chunk_id for p in passages if p.similarity is None]
-        if missing:
-            vectors = store.vectors(missing)
-            # a keyword hit the store no longer holds (the index is being rebuilt) is dropped
-            passages = [
-                replace(p, similarity=float(np.dot(vectors[p.chunk_id], vector))) if p.similarity is None else p
-                for p in passages
-                if p.similarity is not None or p.chunk_id in vectors
-            ]
+        text = index.speller.correct_text(query)[0] if self.spelling else query
+        texts, weights, asks = self._parts(text)
+        vectors = self._embed(texts)
+        sims = index.similarities(vectors, self.heading_weight)
+        w = piece_weights(sims.max(axis=0), weights)
+        dense = combine(sims, w, asks)
+        lexical = index.lexical.scores(text)
+        if len(texts) > 1:  # the words of the subject and the questions count twice
+            lexical = lexical + PIECE_KEYWORD_WEIGHT * index.lexical.scores(" ".join(texts[1:]))
+        n = min(self.candidates, len(index))
+        chosen = set(np.argpartition(-dense, n - 1)[:n].tolist())
+        if lexical.any():
+            top = np.argpartition(-lexical, n - 1)[:n]
+            chosen.update(int(i) for i in top if lexical[i] > 0)
+        if not current:  # the index is being rebuilt: drop what the store no longer holds
+            held = store.vectors([index.passages[i].chunk_id for i in chosen])
+            chosen = {i for i in chosen if index.passages[i].chunk_id in held}
+        rows = sorted(chosen)
+        passages = [
+            replace(index.passages[i], similarity=float(dense[i]), lexical=float(lexical[i]) or None) for i in rows
+        ]
+        whole = {}
+        if self.article_weight > 0:
+            articles = sorted({int(index.article_of[i]) for i in rows})
+            article_sims = combine(index.articles[articles] @ vectors.T, w, asks)
+            whole = {index.sources[a]: float(s) for a, s in zip(articles, article_sims)}
+        relevance = self.min_relevance if floor is None else floor
+        hits = rank_articles(passages, k, relevance, self.dense_weight, whole, self.article_weight)
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
-        hits = rank_articles(passages, k, self.min_relevance if floor is None else floor, self.dense_weight)
-        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vector)
+        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
 
 
 def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:

@@ -74,7 +74,7 @@ def test_retriever_stops_calling_a_store_known_to_be_down():
     breaker.close()
 
 
-def test_keyword_index_is_rebuilt_off_the_request_path(corpus_dir, backend, fake_embedder):
+def test_search_index_is_rebuilt_off_the_request_path(corpus_dir, backend, fake_embedder):
     from conftest import article_md
 
     from ingest.chunk import ChunkParams
@@ -84,7 +84,7 @@ def test_keyword_index_is_rebuilt_off_the_request_path(corpus_dir, backend, fake
     ingest([corpus_dir], backend, fake_embedder, params)
     retriever = Retriever(backend, fake_embedder)
     retriever.warm()
-    first = retriever._lexical
+    first = retriever._index
     started = threading.Event()
     release = threading.Event()
     real_build = retriever._build
@@ -99,12 +99,12 @@ def test_keyword_index_is_rebuilt_off_the_request_path(corpus_dir, backend, fake
     (corpus_dir / "heel.md").unlink()
     ingest([corpus_dir], backend, fake_embedder, params)
     result = retriever.search("heel pain in the morning")  # answered while the new index is being built
-    assert started.wait(5) and retriever._lexical is first
-    assert all(not h.source.endswith("heel.md") for h in result.hits), "a deleted article's keyword hit is dropped"
+    assert started.wait(5) and retriever._index is first
+    assert all(not h.source.endswith("heel.md") for h in result.hits), "a deleted article's hit is dropped"
     release.set()
     for _ in range(500):
-        if retriever._lexical is not first:
+        if retriever._index is not first:
             break
         threading.Event().wait(0.01)
-    assert retriever._lexical is not first
+    assert retriever._index is not first
     assert retriever.search("shin splints").hits[0].title == "Shin splints"

@@ -91,3 +91,73 @@ def test_keyword_index_follows_the_store(real, tmp_path):
     (folder / "coccyx.md").unlink()
     operations.ingest(real, [folder])
     assert all(slug(h) != "coccyx" for h in real.retriever.search("coccydynia tailbone").hits)
+
+
+# Long, rambling, misspelt messages (issue 16). None of these is in bench/data/calibration.tsv,
+# which the floor was calibrated on.
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        (
+            "Running problem. Hello, I'm training for my first half marathon and around mile 5 the outside of "
+            "my rigth knee starts burning and I have to walk. It's fine the rest of the day. My sister runs too "
+            "and she thinks its my trainers. What is this and how do I fix it?",
+            "itb-runners-knee",
+        ),
+        (
+            "I've been a hairdresser for twenty years and I'm on my feet all day, I don't normaly complain. But "
+            "since about October the underneath of my heel is really painfull first thing in the morning and after "
+            "I've been sitting for a break. Can you tell me what helps?",
+            "plantar-heel-pain",
+        ),
+        (
+            "Sorry for the long message. A van went into the back of my car at the lights two weeks ago, nobody "
+            "was hurt badly and the insurance is sorted. But my neck has been stiff ever since and turning to "
+            "check my blind spot hurts. Is this whiplash and when should it settle?",
+            "whiplash",
+        ),
+    ],
+)
+def test_long_rambling_messages_are_answered_from_the_right_article(real, message, expected):
+    result = real.retriever.search(message)
+    assert result.hits, "declined a message the articles cover"
+    assert slug(result.hits[0]) == expected, [(slug(h), round(h.relevance, 3)) for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hi there, my washing machine has started making a loud banging noise on the spin cycle, I think it "
+        "might be the drum or the feet being uneven. It is only three years old. Is it worth repairing or "
+        "should I just buy a new one?",
+        "Quick question about my pension. I changed jobs last year and now I have two pension pots and I have "
+        "no idea if I should combine them. My dad says always combine. What are the pros and cons?",
+        "We have a new puppy, a spaniel, and she keeps chewing the skirting boards and crying at night in her "
+        "crate. We have tried toys and leaving the radio on. How do we get her to settle?",
+    ],
+)
+def test_long_rambling_messages_the_articles_do_not_cover_are_declined(real, message):
+    result = real.retriever.search(message)
+    assert result.hits == (), [(slug(h), round(h.relevance, 3)) for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("my hamstirng is sore after sprinting", "hamstring-strain"),
+        ("plantar fasciitus excercises for my heal", "plantar-heel-pain"),
+        ("tenis elbo from gripping tools", "tennis-elbow"),
+    ],
+)
+def test_misspelt_questions_find_the_right_article(real, message, expected):
+    result = real.retriever.search(message)
+    assert result.hits and slug(result.hits[0]) == expected, [slug(h) for h in result.hits]
+
+
+def test_each_question_of_a_message_is_searched(real):
+    message = (
+        "Two things please. I hurt my ankle playing netball, it went over on the outside and it is still "
+        "swollen, when can I play again? And also, how much does a first appointment cost?"
+    )
+    top = [slug(h) for h in real.retriever.search(message).hits[:3]]
+    assert "ankle-sprain-rehab" in top and "clinic-faq" in top, top

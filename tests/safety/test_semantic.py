@@ -52,13 +52,13 @@ def test_the_message_vector_is_computed_once_for_triage_and_search(tmp_path):
     embedder = embedder_from_settings(Settings(_env_file=None).embedding)
     assert isinstance(embedder, CachingEmbedder)
     calls = []
-    inner_spans = embedder.inner.embed_spans
+    inner_encode = embedder.inner.encode_tokens
 
-    def counting(text, spans):
+    def counting(text):
         calls.append(text)
-        return inner_spans(text, spans)
+        return inner_encode(text)
 
-    embedder.inner.embed_spans = counting
+    embedder.inner.encode_tokens = counting
     detector = SemanticDetector(embedder, cache_dir=tmp_path)
     detector.warm()
     message = "my knee clicks when I squat, is it damaged?"
@@ -70,6 +70,9 @@ def test_the_message_vector_is_computed_once_for_triage_and_search(tmp_path):
     finally:
         embedder.inner.embed_query = before
     assert calls == [message] and vector.shape == (384,)
+    # search's own pieces of the message (its question) are pooled from the same forward pass
+    whole, parts = embedder.embed_spans(message, [(message.index("is it"), len(message))])
+    assert calls == [message] and parts.shape == (1, 384) and abs(float(parts[0] @ whole)) > 0.3
 
 
 def test_exemplar_vectors_are_kept_beside_the_store(tmp_path):
