@@ -24,6 +24,8 @@ BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 #: MiniLM reads at most this many word pieces, including [CLS] and [SEP].
 MODEL_MAX_TOKENS = 256
 PREFIX = "CLINIC_"
+#: How the embedding model runs (see assistant/retrieval/backends.py); recorded in the store.
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 
 
 class SettingsError(ValueError):
@@ -62,6 +64,15 @@ class ChromaSettings(_Section):
 class EmbeddingSettings(_Section):
     model_path: Path | None = setting(None, env="EMBEDDING_MODEL_PATH", description="Local sentence-transformers folder.")
     model_id: str = setting("sentence-transformers/all-MiniLM-L6-v2", env="EMBEDDING_MODEL_ID")
+    backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-int8"] = setting(
+        "torch", env="EMBEDDING_BACKEND",
+        description="How the model runs; recorded in the store, so a store built with another backend is refused.",
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("clinic-assistant")) / "models",
+        json_schema_extra={"env": "EMBEDDING_CACHE_DIR"},
+        description="Where ONNX and OpenVINO exports of the model are kept after their first use.",
+    )
     batch_size: int = setting(64, env="EMBEDDING_BATCH_SIZE", ge=1, le=1024)
     threads: int = setting(
         0, env="TORCH_THREADS", ge=0, le=64,

@@ -44,7 +44,11 @@ class Retriever:
             if key != self._key:
                 check_manifest(
                     manifest,
-                    {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
+                    {
+                        "embedding_model": self.embedder.model_id,
+                        "embedding_dim": self.embedder.dimension,
+                        "embedding_backend": getattr(self.embedder, "backend", "torch"),
+                    },
                     MODEL_KEYS,
                 )
                 self._lexical = LexicalIndex(store.documents())
