@@ -114,7 +114,7 @@ def main() -> None:
 
     from assistant.core.settings import Settings
 
-    model_path = str(Settings(_env_file=None).resolved_model_path())
+    model_path = str(Settings(_env_file=None).embedding.resolved_model_path())
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         folder = work / "articles"
