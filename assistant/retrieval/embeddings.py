@@ -15,6 +15,8 @@ from assistant.retrieval.backends import Runtime, load_runtime
 
 #: Padded word pieces per batch: large enough to keep the cores busy, small enough to stay in cache.
 TOKEN_BUDGET = 4096
+#: From this many texts a call counts as a batch and may use every core.
+BATCH_TEXTS = 8
 
 
 class LocalModelEmbedder:
@@ -40,7 +42,12 @@ class LocalModelEmbedder:
         self.pooling, self.max_tokens = model_layout(self.model_path)
         self.batch_size = batch_size
         self.token_budget = max(token_budget, self.max_tokens)
-        self.threads = threads
+        cores = os.cpu_count() or 2
+        #: Threads for batches (ingest, the triage catalogue) and for a few texts (a question):
+        #: by default every core for the first, one per two cores for the second.
+        self.batch_threads = threads or cores
+        self.query_threads = threads or max(1, cores // 2)
+        self.tokens, self.padded_tokens = 0, 0  # word pieces embedded, and with padding (benchmarks read these)
         self.cache_dir = Path(cache_dir) if cache_dir else EmbeddingSettings().cache_dir
         self._runtime: Runtime | None = None
         self._tokenizer = None
@@ -61,7 +68,7 @@ class LocalModelEmbedder:
 
                 hf_logging.disable_progress_bar()
                 hf_logging.set_verbosity_error()
-                self._runtime = load_runtime(self.backend, self.model_path, self.threads, self.cache_dir)
+                self._runtime = load_runtime(self.backend, self.model_path, self.cache_dir)
         return self._runtime
 
     def _load_tokenizer(self):
@@ -86,6 +93,7 @@ class LocalModelEmbedder:
         run = self._load_model()
         self._load_tokenizer()
         encodings = self._tokenizer.encode_batch(list(texts))
+        threads = self.batch_threads if len(texts) >= BATCH_TEXTS else self.query_threads
         for idx in plan_batches([len(e.ids) for e in encodings], self.batch_size, self.token_budget):
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
@@ -93,7 +101,9 @@ class LocalModelEmbedder:
             for row, i in enumerate(idx):
                 n = len(encodings[i].ids)
                 ids[row, :n], mask[row, :n] = encodings[i].ids, 1
-            hidden = run(ids, mask)
+            hidden = run(ids, mask, threads)
+            self.tokens += int(mask.sum())
+            self.padded_tokens += mask.size
             for row, i in enumerate(idx):
                 n = len(encodings[i].ids)
                 yield i, hidden[row, :n], encodings[i].offsets
@@ -311,7 +321,7 @@ def embedder_from_settings(embedding: EmbeddingSettings) -> CachingEmbedder:
         model_path=embedding.resolved_model_path(),
         model_id=embedding.model_id,
         batch_size=embedding.batch_size,
-        threads=embedding.resolved_threads(),
+        threads=embedding.threads,
         backend=embedding.backend,
         cache_dir=embedding.cache_dir,
     ))
