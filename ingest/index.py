@@ -141,6 +141,7 @@ def store_manifest(embedder: Embedder, params: ChunkParams, backend: StoreBacken
     return {
         "embedding_model": embedder.model_id,
         "embedding_dim": embedder.dimension,
+        "embedding_backend": getattr(embedder, "backend", "torch"),
         **params.as_metadata(),
         **backend.engine,
     }

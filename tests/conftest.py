@@ -27,9 +27,12 @@ class FakeEmbedder:
     ``fail_after`` makes it raise after embedding that many texts, to test crashes.
     """
 
-    def __init__(self, dimension: int = 128, model_id: str = "fake/bag-of-words", fail_after: int | None = None):
+    def __init__(
+        self, dimension: int = 128, model_id: str = "fake/bag-of-words", fail_after: int | None = None, backend: str = "torch"
+    ):
         self.dimension = dimension
         self.model_id = model_id
+        self.backend = backend
         self.fail_after = fail_after
         self.embedded = 0
         self.calls = 0

@@ -124,6 +124,7 @@ def stats(services: Services) -> dict[str, Any]:
         "chunks": live.count(),
         "model": manifest.get("embedding_model"),
         "embedding_dim": manifest.get("embedding_dim"),
+        "embedding_backend": manifest.get("embedding_backend", "torch"),
         "chunk_tokens": manifest.get("chunk_tokens"),
         "chunk_overlap_tokens": manifest.get("chunk_overlap_tokens"),
         "chromadb_version": manifest.get("chromadb_version"),

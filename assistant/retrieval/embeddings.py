@@ -10,91 +10,117 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core.settings import EmbeddingSettings
+from assistant.core.settings import MODEL_MAX_TOKENS, EmbeddingSettings, SettingsError
+from assistant.retrieval.backends import Runtime, load_runtime
+
+#: Padded word pieces per batch: large enough to keep the cores busy, small enough to stay in cache.
+TOKEN_BUDGET = 4096
+#: From this many texts a call counts as a batch and may use every core.
+BATCH_TEXTS = 8
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, never from a hub.
+class LocalModelEmbedder:
+    """A sentence-transformers model folder read from disk, never from a hub, run by a backend.
 
     The tokenizer (for chunk sizing) and the model (for vectors) each load on first
     use, so commands that embed nothing, such as an unchanged re-ingest, stay fast.
+    Texts are tokenised once (ids and character offsets), sorted by length and cut
+    into batches of at most ``batch_size`` texts and ``token_budget`` padded word
+    pieces, so batches carry almost no padding; every backend returns token vectors,
+    which are mean-pooled (or CLS, as the model folder says) into the text's vector
+    and, for ingest, into a vector per sentence.
     """
 
-    def __init__(self, model_path: Path, model_id: str, batch_size: int = 64, threads: int | None = None):
+    def __init__(
+        self, model_path: Path, model_id: str, batch_size: int = 64, threads: int | None = None,
+        backend: str = "torch", cache_dir: Path | None = None, token_budget: int = TOKEN_BUDGET,
+    ):
         self.model_path = Path(model_path)
         self.model_id = model_id
+        self.backend = backend
         self.dimension = model_dimension(self.model_path)
+        self.pooling, self.max_tokens = model_layout(self.model_path)
         self.batch_size = batch_size
-        self.threads = threads
-        self._model = None
+        self.token_budget = max(token_budget, self.max_tokens)
+        cores = os.cpu_count() or 2
+        #: Threads for batches (ingest, the triage catalogue) and for a few texts (a question):
+        #: by default every core for the first, one per two cores for the second.
+        self.batch_threads = threads or cores
+        self.query_threads = threads or max(1, cores // 2)
+        self.tokens, self.padded_tokens = 0, 0  # word pieces embedded, and with padding (benchmarks read these)
+        self.cache_dir = Path(cache_dir) if cache_dir else EmbeddingSettings().cache_dir
+        self._runtime: Runtime | None = None
         self._tokenizer = None
+        self._counter = None
         self._lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._runtime is not None
 
-    def _load_model(self):
+    def _load_model(self) -> Runtime:
         with self._lock:
-            if self._model is None:
+            if self._runtime is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                if self.threads:
-                    # deliberate: torch's default takes every core, and a clinic PC runs other programs
-                    torch.set_num_threads(self.threads)
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()
                 hf_logging.set_verbosity_error()
-
-                model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
-                dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else (
-                    model.get_sentence_embedding_dimension()
-                )
-                self.dimension = int(dim)
-                self._model = model
-        return self._model
+                self._runtime = load_runtime(self.backend, self.model_path, self.cache_dir)
+        return self._runtime
 
     def _load_tokenizer(self):
-        if self._tokenizer is None:
+        if self._counter is None:
             from tokenizers import Tokenizer
 
+            counter = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+            counter.no_padding()
+            counter.no_truncation()
             tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
             tokenizer.no_padding()
-            tokenizer.no_truncation()
-            self._tokenizer = tokenizer
-        return self._tokenizer
+            tokenizer.enable_truncation(self.max_tokens)
+            self._counter, self._tokenizer = counter, tokenizer
+        return self._counter
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for ``text``, without [CLS]/[SEP]."""
         return len(self._load_tokenizer().encode(text, add_special_tokens=False).ids)
 
+    def _token_vectors(self, texts: Sequence[str], progress: Callable[[int], None] | None = None):
+        """(index, token vectors, character offsets) for every text, in batches sorted by length."""
+        run = self._load_model()
+        self._load_tokenizer()
+        encodings = self._tokenizer.encode_batch(list(texts))
+        threads = self.batch_threads if len(texts) >= BATCH_TEXTS else self.query_threads
+        for idx in plan_batches([len(e.ids) for e in encodings], self.batch_size, self.token_budget):
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n], mask[row, :n] = encodings[i].ids, 1
+            hidden = run(ids, mask, threads)
+            self.tokens += int(mask.sum())
+            self.padded_tokens += mask.size
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                yield i, hidden[row, :n], encodings[i].offsets
+            if progress is not None:
+                progress(len(idx))
+
+    def _pool(self, tokens: np.ndarray) -> np.ndarray:
+        v = tokens[0] if self.pooling == "cls" else tokens.mean(axis=0)
+        v = v.astype(np.float32)
+        return v / (float(np.linalg.norm(v)) or 1.0)
+
     def embed_documents(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        model = self._load_model()
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sort by length so each batch pads little, then restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        step = max(self.batch_size * 4, 1)
-        for start in range(0, len(order), step):
-            idx = order[start : start + step]
-            vectors = model.encode(
-                [texts[i] for i in idx],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[idx] = vectors
-            if progress is not None:
-                progress(len(idx))
+        for i, tokens, _ in self._token_vectors(texts, progress):
+            out[i] = self._pool(tokens)
         return out
 
     def embed_documents_with_spans(
@@ -106,39 +132,18 @@ class SentenceTransformerEmbedder:
         no extra model cost, so answers can be chosen by meaning without embedding
         anything per question.
         """
-        model = self._load_model()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         parts: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        step = max(self.batch_size * 4, 1)
-        for begin in range(0, len(order), step):
-            idx = order[begin : begin + step]
-            results = model.encode(
-                [texts[i] for i in idx], batch_size=self.batch_size, output_value=None,
-                convert_to_numpy=False, show_progress_bar=False,
-            )
-            for i, result in zip(idx, results):
-                n = int(result["attention_mask"].sum())
-                whole = result["sentence_embedding"].detach().cpu().numpy().astype(np.float32)
-                out[i] = whole / (float(np.linalg.norm(whole)) or 1.0)
-                tokens = result["token_embeddings"][:n].detach().cpu().numpy().astype(np.float32)
-                encoded = model.tokenizer(texts[i], return_offsets_mapping=True, truncation=True, max_length=n)
-                offsets = [tuple(o) for o in encoded["offset_mapping"]][:n]
-                parts[i] = _span_vectors(tokens, offsets, spans[i])
-            if progress is not None:
-                progress(len(idx))
+        for i, tokens, offsets in self._token_vectors(texts, progress):
+            out[i] = self._pool(tokens)
+            parts[i] = _span_vectors(tokens, offsets, spans[i])
         return out, parts
 
     def encode_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
         """One forward pass: the text's vector, its contextual token vectors and their character offsets."""
-        model = self._load_model()
-        out = model.encode([text], output_value=None, convert_to_numpy=False, show_progress_bar=False)[0]
-        whole = out["sentence_embedding"].detach().cpu().numpy().astype(np.float32)
-        whole = whole / (float(np.linalg.norm(whole)) or 1.0)
-        tokens = out["token_embeddings"].detach().cpu().numpy().astype(np.float32)
-        encoded = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=tokens.shape[0])
-        offsets = [tuple(o) for o in encoded["offset_mapping"]][: tokens.shape[0]]
-        return whole, tokens, offsets
+        _, tokens, offsets = next(self._token_vectors([text]))
+        tokens = np.asarray(tokens, dtype=np.float32)
+        return self._pool(tokens), tokens, [tuple(o) for o in offsets]
 
     def embed_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """The text's vector and its clauses' vectors from one forward pass (what triage and search share)."""
@@ -146,10 +151,27 @@ class SentenceTransformerEmbedder:
         return whole, _span_vectors(tokens, offsets, spans)
 
     def embed_query(self, text: str) -> np.ndarray:
-        model = self._load_model()
-        return model.encode(
-            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )[0].astype(np.float32)
+        return self.embed_documents([text])[0]
+
+
+#: The model's former name in this module.
+SentenceTransformerEmbedder = LocalModelEmbedder
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most ``batch_size`` texts whose
+    padded size (texts x longest) stays within ``token_budget`` word pieces."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) >= batch_size or (len(current) + 1) * lengths[i] > token_budget):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
 
 
 #: Texts whose token vectors the caching embedder keeps (each at most 256 x 384 floats).
@@ -167,6 +189,7 @@ class CachingEmbedder:
     def __init__(self, inner, size: int = 1024, small_batch: int = 32):
         self.inner = inner
         self.model_id = inner.model_id
+        self.backend = getattr(inner, "backend", "torch")
         self.size, self.small_batch = size, small_batch
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._spans: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -258,12 +281,18 @@ class CachingEmbedder:
 def _span_vectors(token_vectors: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """Mean of the contextual token vectors inside each character span, normalised."""
     out = np.zeros((len(spans), token_vectors.shape[1]), dtype=np.float32)
-    for i, (start, end) in enumerate(spans):
-        rows = [j for j, (a, b) in enumerate(offsets) if b > a and a >= start and b <= end]
-        if rows:
-            v = token_vectors[rows].mean(axis=0)
-            norm = float(np.linalg.norm(v))
-            out[i] = v / norm if norm else v
+    if not len(spans):
+        return out
+    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[: token_vectors.shape[0]]
+    wanted = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    a, b = bounds[None, :, 0], bounds[None, :, 1]
+    inside = (b > a) & (a >= wanted[:, :1]) & (b <= wanted[:, 1:])  # spans x tokens
+    counts = inside.sum(axis=1)
+    sums = inside.astype(np.float32) @ token_vectors[: bounds.shape[0]].astype(np.float32)
+    hit = counts > 0
+    means = sums[hit] / counts[hit, None]
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    out[hit] = np.where(norms > 0, means / np.where(norms > 0, norms, 1), means)
     return out
 
 
@@ -278,11 +307,45 @@ def model_dimension(model_path: Path) -> int:
         return 384  # all-MiniLM-L6-v2; corrected when the model loads
 
 
+def model_layout(model_path: Path) -> tuple[str, int]:
+    """(pooling, longest input) from a sentence-transformers folder: mean or CLS pooling over the
+    transformer's token vectors, optionally normalised. Anything else is refused by name."""
+    import json
+
+    path = Path(model_path)
+    max_tokens = MODEL_MAX_TOKENS
+    try:
+        max_tokens = int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        pass
+    pooling = "mean"
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+    except (OSError, ValueError):
+        return pooling, max_tokens
+    for module in modules:
+        kind = str(module.get("type", "")).rsplit(".", 1)[-1]
+        if kind == "Pooling":
+            config = json.loads((path / module.get("path", "") / "config.json").read_text())
+            if config.get("pooling_mode_cls_token"):
+                pooling = "cls"
+            elif not config.get("pooling_mode_mean_tokens", True):
+                raise SettingsError(f"CLINIC_EMBEDDING_MODEL_PATH={path}: only mean or CLS pooling is supported")
+        elif kind not in ("Transformer", "Normalize"):
+            raise SettingsError(
+                f"CLINIC_EMBEDDING_MODEL_PATH={path}: its {kind} module is not supported "
+                "(a transformer with mean or CLS pooling is)"
+            )
+    return pooling, max_tokens
+
+
 def embedder_from_settings(embedding: EmbeddingSettings) -> CachingEmbedder:
     """The configured embedder (nothing is loaded until it is used)."""
-    return CachingEmbedder(SentenceTransformerEmbedder(
+    return CachingEmbedder(LocalModelEmbedder(
         model_path=embedding.resolved_model_path(),
         model_id=embedding.model_id,
         batch_size=embedding.batch_size,
-        threads=embedding.resolved_threads(),
+        threads=embedding.threads,
+        backend=embedding.backend,
+        cache_dir=embedding.cache_dir,
     ))

@@ -91,7 +91,11 @@ class Retriever:
         if key != self._checked:
             check_manifest(
                 manifest,
-                {"embedding_model": self.embedder.model_id, "embedding_dim": self.embedder.dimension},
+                {
+                    "embedding_model": self.embedder.model_id,
+                    "embedding_dim": self.embedder.dimension,
+                    "embedding_backend": getattr(self.embedder, "backend", "torch"),
+                },
                 MODEL_KEYS,
             )
             self._checked = key
@@ -163,7 +167,8 @@ class Retriever:
     def _heading_cache(self) -> Path | None:
         if self.cache_dir is None:
             return None
-        key = hashlib.sha256(f"{self.embedder.model_id}\n{self.embedder.dimension}".encode()).hexdigest()[:16]
+        backend = getattr(self.embedder, "backend", "torch")  # int8 vectors are not fp32 vectors
+        key = hashlib.sha256(f"{self.embedder.model_id}\n{self.embedder.dimension}\n{backend}".encode()).hexdigest()[:16]
         return self.cache_dir / f"heading-vectors-{key}.npz"
 
     def _known_word(self, word: str) -> bool:

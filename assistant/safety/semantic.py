@@ -70,7 +70,12 @@ class SemanticDetector:
 
     def _key(self) -> str:
         text = "\n".join(f"{f.id}\t{e}" for f in self.catalogue.flags for e in (*f.exemplars, "--", *f.hard_negatives))
-        return hashlib.sha256(f"{self.embedder.model_id}\n{text}".encode()).hexdigest()[:16]
+        return hashlib.sha256(f"{self.embedder.model_id}\n{self._backend()}{text}".encode()).hexdigest()[:16]
+
+    def _backend(self) -> str:
+        """The backend, when not the original one: its vectors differ slightly, so they are cached apart."""
+        backend = getattr(self.embedder, "backend", "torch")
+        return "" if backend == "torch" else f"{backend}\n"
 
     def _build(self) -> tuple[np.ndarray, np.ndarray, list[Flag]]:
         owners = [f for f in self.catalogue.flags for _ in f.exemplars]

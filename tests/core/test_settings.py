@@ -45,7 +45,7 @@ def test_keyword_arguments_flat_or_nested_win_over_the_environment(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, variable",
     [({"search_k": 0}, "CLINIC_SEARCH_K"), ({"port": 0}, "CLINIC_PORT"), ({"answerer": "gpt"}, "CLINIC_ANSWERER"),
-     ({"dense_weight": 2}, "CLINIC_DENSE_WEIGHT")],
+     ({"dense_weight": 2}, "CLINIC_DENSE_WEIGHT"), ({"embedding_backend": "tensorrt"}, "CLINIC_EMBEDDING_BACKEND")],
 )
 def test_errors_name_the_variable(kwargs, variable):
     with pytest.raises(ValidationError) as caught:
@@ -74,3 +74,16 @@ def test_every_field_has_one_variable_and_the_names_are_stable():
                 "CLINIC_CLINIC_PHONE", "CLINIC_CRISIS_LINE", "CLINIC_RATE_PER_MINUTE", "CLINIC_LLAMACPP_MODEL_PATH"):
         assert old in env_names()
     assert ENV_TABLE["SEARCH_K"] == ("search", "k")
+
+
+def test_the_embedding_backend_is_read_from_its_variable(monkeypatch, tmp_path):
+    from typing import get_args
+
+    from assistant.core.settings import EMBEDDING_BACKENDS, EmbeddingSettings
+
+    assert get_args(EmbeddingSettings.model_fields["backend"].annotation) == EMBEDDING_BACKENDS
+    assert Settings(_env_file=None).embedding.backend == "torch"
+    monkeypatch.setenv("CLINIC_EMBEDDING_BACKEND", "onnx-int8")
+    monkeypatch.setenv("CLINIC_EMBEDDING_CACHE_DIR", str(tmp_path))
+    embedding = Settings(_env_file=None).embedding
+    assert (embedding.backend, embedding.cache_dir) == ("onnx-int8", tmp_path)

@@ -175,6 +175,24 @@ def test_model_and_chunking_mismatch_are_refused(corpus_dir, backend, fake_embed
     assert report.ok and backend.live().manifest()["embedding_model"] == "other/model"
 
 
+def test_the_store_records_the_backend_and_refuses_another(corpus_dir, backend, fake_embedder):
+    run([corpus_dir], backend, FakeEmbedder(backend="onnx-int8"))
+    assert backend.live().manifest()["embedding_backend"] == "onnx-int8"
+    with pytest.raises(StoreMismatchError, match="embedding_backend='onnx-int8'.*'torch'.*CLINIC_EMBEDDING_BACKEND.*--rebuild"):
+        run([corpus_dir], backend, fake_embedder)
+    report = run([corpus_dir], backend, fake_embedder, rebuild=True)
+    assert report.ok and backend.live().manifest()["embedding_backend"] == "torch"
+
+
+def test_a_store_from_before_backends_counts_as_torch(corpus_dir, backend, fake_embedder):
+    from assistant.core.store import MODEL_KEYS, check_manifest
+
+    old = {"embedding_model": "fake/bag-of-words", "embedding_dim": 128}
+    check_manifest(old, {**old, "embedding_backend": "torch"}, MODEL_KEYS)
+    with pytest.raises(StoreMismatchError, match="embedding_backend='torch'.*'openvino'"):
+        check_manifest(old, {**old, "embedding_backend": "openvino"}, MODEL_KEYS)
+
+
 def test_chromadb_version_mismatch_is_refused(corpus_dir, backend, fake_embedder):
     run([corpus_dir], backend, fake_embedder)
     backend.live().update_manifest({"chromadb_version": "0.4.24"})
