@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, SHOTS, start_ui
+from browsing import CHROMIUM, SCREENS, SHOTS, start_ui
 from servers import free_port
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -69,4 +69,14 @@ def page(browser):
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
+    context.close()
+
+
+@pytest.fixture(params=sorted(SCREENS))
+def screen(request, browser):
+    """A fresh browser context the size of the screen under test: (page, name, width, height)."""
+    options = SCREENS[request.param]
+    context = browser.new_context(**options)
+    page = context.new_page()
+    yield page, request.param, options["viewport"]["width"], options["viewport"]["height"]
     context.close()

@@ -25,7 +25,20 @@ def ingest(services: Services, paths: Sequence[Path] | None = None, rebuild: boo
     from ingest.index import writer_lock
 
     with writer_lock(services.settings.storage.data_dir):
-        return _ingest_locked(services, paths, rebuild, progress)
+        report = _ingest_locked(services, paths, rebuild, progress)
+    _refresh_search(services, report)
+    return report
+
+
+def _refresh_search(services: Services, report) -> None:
+    """After an ingest that changed the store, this process's search (if it has one) sees it at once.
+
+    Other processes serving the same store rebuild their index in the background on
+    their next question.
+    """
+    retriever = services.built("retriever")
+    if retriever is not None and report.changed:
+        retriever.warm()
 
 
 def file_limits(services: Services):
@@ -67,10 +80,12 @@ def ingest_site(services: Services, url: str, progress=None):
         max_pages=s.ingest.web_max_pages,
     )
     with writer_lock(s.storage.data_dir):
-        return run(
+        report = run(
             url, services.backend, services.embedder, chunk_params(services), crawler,
             progress=progress, limits=file_limits(services),
         )
+    _refresh_search(services, report)
+    return report
 
 
 def is_empty(services: Services) -> bool:

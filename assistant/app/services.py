@@ -34,6 +34,10 @@ class Services:
             if value is not None:
                 self._made[name] = value
 
+    def built(self, name: str) -> Any | None:
+        """The part called ``name`` if it has been made already, else None (nothing is started)."""
+        return self._made.get(name)
+
     def _once(self, name: str, build: Callable[[], Any]) -> Any:
         made = self._made.get(name)
         if made is not None:

@@ -16,16 +16,6 @@ from browsing import ANSWER_TIMEOUT, SCREENS, SHOTS, ask, in_view, open_chat
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
 
-@pytest.fixture(params=sorted(SCREENS))
-def screen(request, browser):
-    """A fresh browser context the size of the screen under test: (page, name, width, height)."""
-    options = SCREENS[request.param]
-    context = browser.new_context(**options)
-    page = context.new_page()
-    yield page, request.param, options["viewport"]["width"], options["viewport"]["height"]
-    context.close()
-
-
 def shot(page, name: str, screen_name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}-{screen_name}.png"))
 
@@ -243,8 +233,9 @@ def test_content_gaps_are_grouped_by_meaningful_topics(app, screen):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width + 1
 
 
-def test_docs_work_with_no_internet(app, page):
+def test_docs_work_with_no_internet(app, screen):
     """Every request that leaves the machine is refused; Swagger UI still draws the API."""
+    page, name, _, _ = screen
     base = app[0]
     outside = []
 
@@ -262,4 +253,4 @@ def test_docs_work_with_no_internet(app, page):
     assert "assistant API" in page.locator(".swagger-ui .information-container .title").inner_text()
     page.locator(".opblock-summary-path", has_text="/api/search").first.wait_for(timeout=10_000)
     assert outside == []
-    page.screenshot(path=str(SHOTS / "api-docs.png"))
+    shot(page, "api-docs", name)

@@ -7,7 +7,7 @@ word every 60 ms; the app is `python ui.py` with CLINIC_ANSWERER=openai pointed 
 from __future__ import annotations
 
 import pytest
-from browsing import ANSWER_TIMEOUT, SCREENS, SHOTS, ask, open_chat, start_ui
+from browsing import ANSWER_TIMEOUT, SHOTS, ask, open_chat, start_ui
 from openai_stub import OpenAIStub
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -49,15 +49,14 @@ def llm_app(tmp_path_factory):
             proc.wait(timeout=30)
 
 
-def test_the_reply_grows_in_the_chat_as_the_model_writes_it(llm_app, browser):
+def test_the_reply_grows_in_the_chat_as_the_model_writes_it(llm_app, screen):
     base, stub = llm_app
-    context = browser.new_context(**SCREENS["phone"])
-    page = context.new_page()
+    page, name, _, _ = screen
     open_chat(page, base + "/")
     page.evaluate(WATCH)
     ask(page, "why does my piriformis hurt?")
     page.locator("#chat a[href*='/articles/']").first.wait_for(timeout=ANSWER_TIMEOUT)
-    page.screenshot(path=str(SHOTS / "streamed-answer-phone.png"))
+    page.screenshot(path=str(SHOTS / f"streamed-answer-{name}.png"))
     states = page.evaluate("window.__states")
     assert stub.requests and stub.requests[-1].get("stream") is True, "the app did not ask the model to stream"
     texts = [s["text"] for s in states if "piriformis" in s["text"].lower()]
@@ -66,4 +65,3 @@ def test_the_reply_grows_in_the_chat_as_the_model_writes_it(llm_app, browser):
     first = next(s["t"] for s in states if "piriformis" in s["text"].lower())
     assert states[-1]["t"] - first > 600, "the whole reply arrived at once"
     assert "[1]" in texts[-1] or page.locator("#chat .bot a").count() >= 1
-    context.close()
