@@ -5,7 +5,7 @@ also MedQuAD and MEDIQA-QA nDCG@10 of every backend.
 
 Usage: python bench/speed.py ../shared/data/medquad [--limit-docs 400] [--queries 200]
            [--backends torch,onnx,onnx-int8,openvino,openvino-int8] [--wait-quiet 0.6]
-           [--quality ../shared/data/mediqa-qa] [--skip-cli]
+           [--quality ../shared/data/mediqa-qa] [--quality-backends torch,onnx-int8] [--out speed.json] [--skip-cli]
 
 Backends whose optional extra is not installed are listed as skipped. Every backend's export is
 made (and timed) before its ingest is timed; the LangChain pipeline runs with torch's default
@@ -170,13 +170,16 @@ def backend_run(backend: str, folder: Path, work: Path, queries: list[str]) -> d
     services = Services(settings)
     inner = services.embedder.inner
     t = time.perf_counter()
-    inner.embed_documents(["warm up"] * 16)
+    inner.embed_documents(["warm up"] * 16)  # the export, and the runtime with ingest's threads
+    inner.embed_query("warm up")  # ONNX Runtime and OpenVINO load the model again for a question's threads
     first_use = time.perf_counter() - t
+    load_before = load1()
     inner.tokens = inner.padded_tokens = 0
     t = time.perf_counter()
     report = operations.ingest(services, [folder])
     seconds = time.perf_counter() - t
     tokens, padded = inner.tokens, inner.padded_tokens
+    load_after = load1()
     latencies = []
     for text in queries:  # the embedder itself, not its cache: every question is new
         t = time.perf_counter()
@@ -187,6 +190,7 @@ def backend_run(backend: str, folder: Path, work: Path, queries: list[str]) -> d
         "tokens": tokens, "padding": padded / max(tokens, 1) - 1,
         "threads": (inner.batch_threads, inner.query_threads),
         "query_p50": statistics.median(latencies), "query_p95": percentile(latencies, 95), "services": services,
+        "load": (load_before, load_after),
     }
 
 
@@ -198,7 +202,11 @@ def main() -> None:
     ap.add_argument("--backends", default=",".join(ALL))
     ap.add_argument("--wait-quiet", type=float, default=None, help="first wait until the 1-minute load average is below this")
     ap.add_argument("--quality", type=Path, default=None, metavar="MEDIQA_DIR", help="also score every backend on MedQuAD and MEDIQA-QA")
-    ap.add_argument("--winner", default=None, help="backend for the machine-limit and search rows (default: the configured one)")
+    ap.add_argument("--quality-backends", default=None, help="only these backends for --quality, in this order (default: all that ran)")
+    ap.add_argument("--quality-medquad-docs", type=int, default=None, help="--quality on a seeded sample of this many MedQuAD documents (default: all 1,453)")
+    ap.add_argument("--quality-mediqa-queries", type=int, default=None, help="--quality on a seeded sample of MEDIQA questions and their judged answers (default: all 279)")
+    ap.add_argument("--out", type=Path, default=None, help="also write the results here as JSON, updated as each part finishes")
+    ap.add_argument("--winner", default=None, help="backend for the machine-limit and search rows (default: the fastest)")
     ap.add_argument("--skip-cli", action="store_true", help="skip the fresh-process rows (re-ingest, cold start, RSS)")
     args = ap.parse_args()
 
@@ -220,7 +228,9 @@ def main() -> None:
         chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
         print(f"{len(files)} articles, {chars:,} characters; load average {load_start[0]:.2f}", file=sys.stderr)
 
+        lc_load = load1()
         lc_s, lc_chunks, lc_tokens = langchain_ingest(files, work, model_path, default_threads)
+        lc_load = (lc_load, load1())
         print(f"LangChain: {lc_s:.1f} s", file=sys.stderr)
         runs = []
         for backend in backends:
@@ -229,8 +239,7 @@ def main() -> None:
             print(f"{backend}: {r.get('seconds', 0):.1f} s {r.get('skipped', '')}", file=sys.stderr)
         load_end = os.getloadavg()
         done = [r for r in runs if "seconds" in r]
-        winner = args.winner or Settings(_env_file=None).embedding.backend
-        best = next((r for r in done if r["backend"] == winner), None) or min(done, key=lambda r: r["seconds"])
+        best = next((r for r in done if r["backend"] == args.winner), None) or min(done, key=lambda r: r["seconds"])
 
         # --- the machine's limit ------------------------------------------------------
         fp32_1, int8_1 = measured_gemm(1)
@@ -260,40 +269,45 @@ def main() -> None:
             wall, rss, _ = cli("--data-dir", str(work / "fresh"), "ingest", str(folder), env=env)
             cli_rows.append(("full ingest (new process)", f"{wall:.1f} s", f"peak RSS {rss / 1024:.0f} MB"))
 
-    quality = {}
-    if args.quality:
-        from backend_quality import mediqa_quality, medquad_quality
-
-        for r in done:
-            with tempfile.TemporaryDirectory() as tmp:
-                quality[r["backend"]] = (
-                    medquad_quality(args.medquad, r["backend"], Path(tmp))["nDCG@10"],
-                    mediqa_quality(args.quality, r["backend"], Path(tmp))["nDCG@10"],
-                )
-
     lc_rate = chars / lc_s
-    print(f"\n{len(files)} MedQuAD articles, {chars:,} characters; 1-minute load average {load_start[0]:.2f} at the start, "
-          f"{load_end[0]:.2f} after the ingests; torch default threads {default_threads}\n")
-    head = "| pipeline | threads (ingest / question) | ingest | chars/s | vs LangChain | tokens/s | padding | first use (export, load) | question p50 / p95 |"
-    if quality:
-        head += " MedQuAD nDCG@10 | MEDIQA nDCG@10 |"
-    print(head)
-    print("|" + " --- |" * (head.count("|") - 1))
-    row = f"| LangChain tutorial (torch) | {default_threads} | {lc_s:.1f} s, {lc_chunks} chunks | {lc_rate:,.0f} | 1.00x | {lc_tokens / lc_s:,.0f} | | | |"
-    print(row + (" | |" if quality else ""))
-    for r in runs:
-        if "skipped" in r:
-            print(f"| {r['backend']} | skipped: {r['skipped']} |" + " |" * (head.count("|") - 3))
-            continue
-        rate = chars / r["seconds"]
-        line = (f"| {r['backend']} | {r['threads'][0]} / {r['threads'][1]} | {r['seconds']:.1f} s, {r['chunks']} chunks | {rate:,.0f} | "
-                f"**{rate / lc_rate:.2f}x** | {r['tokens'] / r['seconds']:,.0f} | {100 * r['padding']:.1f}% | {r['first_use_s']:.1f} s | "
-                f"{r['query_p50']:.1f} / {r['query_p95']:.1f} ms |")
-        if quality:
-            m, q = quality[r["backend"]]
-            line += f" {m:.3f} | {q:.3f} |"
-        print(line)
+    result = {
+        "articles": len(files), "chars": chars, "load_start": load_start[0], "load_end": load_end[0], "torch_default_threads": default_threads,
+        "langchain": {"seconds": lc_s, "chunks": lc_chunks, "tokens": lc_tokens, "load": lc_load},
+        "backends": [{k: v for k, v in r.items() if k != "services"} for r in runs],
+        "machine": {"macs_per_token": macs, "mean_tokens": mean_tokens, "nominal": peak, "nominal_how": how,
+                    "fp32_1": fp32_1, "fp32_n": fp32_n, "int8_1": int8_1, "int8_n": int8_n, "winner": best["backend"]},
+        "search_ms": {"p50": statistics.median(times), "p95": percentile(times, 95), "n": len(times)},
+        "cli": cli_rows, "quality": {},
+    }
+    save(args.out, result)
 
+    def table(quality: dict) -> None:
+        print(f"\n{len(files)} MedQuAD articles, {chars:,} characters; 1-minute load average {load_start[0]:.2f} at the start, "
+              f"{load_end[0]:.2f} after the ingests; torch default threads {default_threads}\n")
+        head = ("| pipeline | threads (ingest / question) | ingest | chars/s | vs LangChain | tokens/s | padding | "
+                "first use (export, load) | question p50 / p95 | load avg (before / after) |")
+        if quality:
+            head += " MedQuAD nDCG@10 | MEDIQA nDCG@10 |"
+        width = head.count("|") - 1
+        print(head)
+        print("|" + " --- |" * width)
+        row = (f"| LangChain tutorial (torch) | {default_threads} | {lc_s:.1f} s, {lc_chunks} chunks | {lc_rate:,.0f} | 1.00x | "
+               f"{lc_tokens / lc_s:,.0f} | | | | {lc_load[0]:.2f} / {lc_load[1]:.2f} |")
+        print(row + (" | |" if quality else ""))
+        for r in runs:
+            if "skipped" in r:
+                print(f"| {r['backend']} | skipped: {r['skipped']} |" + " |" * (width - 2))
+                continue
+            rate = chars / r["seconds"]
+            line = (f"| {r['backend']} | {r['threads'][0]} / {r['threads'][1]} | {r['seconds']:.1f} s, {r['chunks']} chunks | {rate:,.0f} | "
+                    f"**{rate / lc_rate:.2f}x** | {r['tokens'] / r['seconds']:,.0f} | {100 * r['padding']:.1f}% | {r['first_use_s']:.1f} s | "
+                    f"{r['query_p50']:.1f} / {r['query_p95']:.1f} ms | {r['load'][0]:.2f} / {r['load'][1]:.2f} |")
+            if quality:
+                m, q = quality.get(r["backend"], (None, None))
+                line += f" {m:.3f} | {q:.3f} |" if m is not None else " not run | not run |"
+            print(line)
+
+    table({})
     rate = best["tokens"] / best["seconds"]
     print(f"\nMachine limit, {best['backend']}: {macs / 1e6:.1f} M multiply-adds per word piece "
           f"(mean {mean_tokens:.0f} word pieces per chunk)\n")
@@ -317,7 +331,32 @@ def main() -> None:
     print(f"| warm search latency p95 ({best['backend']}) | {percentile(times, 95):.1f} ms | goal <= 50 ms |")
     for name, value, note in cli_rows:
         print(f"| {name} | {value} | {note} |")
+    sys.stdout.flush()
 
+    if args.quality:
+        from backend_quality import mediqa_quality, medquad_quality
+
+        order = [b.strip() for b in args.quality_backends.split(",")] if args.quality_backends else [r["backend"] for r in done]
+        quality = {}
+        for backend in order:
+            if not any(r["backend"] == backend for r in done):
+                continue
+            t = time.perf_counter()
+            with tempfile.TemporaryDirectory() as tmp:
+                medquad = medquad_quality(args.medquad, backend, Path(tmp), limit_docs=args.quality_medquad_docs)["nDCG@10"]
+                mediqa = mediqa_quality(args.quality, backend, Path(tmp), sample=args.quality_mediqa_queries)["nDCG@10"]
+            quality[backend] = (medquad, mediqa)
+            result["quality"][backend] = {"medquad_ndcg10": medquad, "mediqa_ndcg10": mediqa, "seconds": time.perf_counter() - t}
+            save(args.out, result)
+            print(f"quality {backend}: MedQuAD {medquad:.4f}, MEDIQA {mediqa:.4f} ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+        print(f"\nRetrieval quality on MedQuAD ({args.quality_medquad_docs or 'all'} documents, up to 1,000 questions) and "
+              f"MEDIQA-QA ({args.quality_mediqa_queries or 'all 279'} questions)")
+        table(quality)
+
+
+def save(path: Path | None, result: dict) -> None:
+    if path:
+        path.write_text(json.dumps(result, indent=1) + "\n")
 
 if __name__ == "__main__":
     main()

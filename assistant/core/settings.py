@@ -65,7 +65,7 @@ class EmbeddingSettings(_Section):
     model_path: Path | None = setting(None, env="EMBEDDING_MODEL_PATH", description="Local sentence-transformers folder.")
     model_id: str = setting("sentence-transformers/all-MiniLM-L6-v2", env="EMBEDDING_MODEL_ID")
     backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-int8"] = setting(
-        "torch", env="EMBEDDING_BACKEND",
+        "onnx-int8", env="EMBEDDING_BACKEND",
         description="How the model runs; recorded in the store, so a store built with another backend is refused.",
     )
     cache_dir: Path = Field(

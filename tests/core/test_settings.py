@@ -82,7 +82,7 @@ def test_the_embedding_backend_is_read_from_its_variable(monkeypatch, tmp_path):
     from assistant.core.settings import EMBEDDING_BACKENDS, EmbeddingSettings
 
     assert get_args(EmbeddingSettings.model_fields["backend"].annotation) == EMBEDDING_BACKENDS
-    assert Settings(_env_file=None).embedding.backend == "torch"
+    assert Settings(_env_file=None).embedding.backend == "onnx-int8"
     monkeypatch.setenv("CLINIC_EMBEDDING_BACKEND", "onnx-int8")
     monkeypatch.setenv("CLINIC_EMBEDDING_CACHE_DIR", str(tmp_path))
     embedding = Settings(_env_file=None).embedding
