@@ -175,6 +175,11 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     if title:
         objects.append(f"<< /Title ({title}) >>".encode())
         info_id = len(objects)
+    return pdf_document(objects, info_id)
+
+
+def pdf_document(objects: list[bytes], info_id: int | None = None) -> bytes:
+    """A PDF file of numbered objects (1 is the catalog), with its cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -11,6 +11,8 @@ import random
 import zlib
 from pathlib import Path
 
+from conftest import pdf_document
+
 GOOD_ARTICLE = """---
 title: Frozen shoulder
 url: https://clinic.example/articles/frozen-shoulder
@@ -54,22 +56,8 @@ def bomb_pdf(path: Path, inflated_mb: int = 300) -> Path:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    path.write_bytes(_pdf(objects))
+    path.write_bytes(pdf_document(objects))
     return path
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def long_line(path: Path, size: int = 1024 * 1024, seed: int = 7) -> Path:

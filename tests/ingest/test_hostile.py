@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder, make_pdf
+from conftest import FakeEmbedder, make_pdf, pdf_document
 from hostile import GOOD_ARTICLE, UTF16_ARTICLE, bomb_pdf, heading_storm, long_line, utf16_article, write_hostile_folder
 
 from assistant.retrieval.retriever import Retriever
@@ -53,15 +53,7 @@ def nested_pdf(depth: int) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Annots " + deep + b" >>",
         b"<< /Length 0 >>\nstream\n\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_document(objects)
 
 
 # name -> (bytes or a writer, expected outcome, reason fragment)
