@@ -27,6 +27,8 @@ SCREENS = {
 def open_chat(page, url: str):
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector("#question textarea", timeout=30_000)
+    # Gradio mounts components one by one: the box can be ready before the conversation is.
+    page.wait_for_selector("#chat", state="attached", timeout=30_000)
 
 
 def ask(page, text: str, press_enter: bool = True):

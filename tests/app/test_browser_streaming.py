@@ -22,14 +22,14 @@ REPLY = (
 
 WATCH = """() => {
   window.__states = [];
-  const chat = document.querySelector('#chat');
   const note = () => {
-    const replies = chat.querySelectorAll('.bot');
+    const chat = document.querySelector('#chat');
+    const replies = chat ? chat.querySelectorAll('.bot') : [];
     const text = replies.length ? replies[replies.length - 1].innerText : '';
     const states = window.__states;
     if (!states.length || states[states.length - 1].text !== text) states.push({t: performance.now(), text});
   };
-  new MutationObserver(note).observe(chat, {childList: true, subtree: true, characterData: true});
+  new MutationObserver(note).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
 
 
