@@ -34,6 +34,8 @@ class Rule:
     any: tuple[re.Pattern[str], ...]
     with_: tuple[re.Pattern[str], ...] = ()
     unless: re.Pattern[str] | None = None
+    #: said anywhere in the visitor's messages, it explains the sign away ("losing weight on purpose, slimming club")
+    explained_by: re.Pattern[str] | None = None
     history: bool = False  # past-tense clauses count (a history of cancer is the point)
     with_history: bool = False  # the `with` findings may be in the past (osteoporosis diagnosed last year)
     negation_inside: bool = False  # a negation inside the matched words cancels it ("calf, not swollen")
@@ -93,6 +95,7 @@ def _rule(spec: dict, fragments: dict[str, str], where: str) -> Rule:
         any=(_expand(joined, fragments, where),),
         with_=tuple(_expand(p, fragments, where) for p in spec.get("with", ())),
         unless=_expand(spec["unless"], fragments, where) if spec.get("unless") else None,
+        explained_by=_expand(spec["explained_by"], fragments, where) if spec.get("explained_by") else None,
         history=bool(spec.get("history", False)),
         with_history=bool(spec.get("with_history", False)),
         negation_inside=bool(spec.get("negation_inside", False)),

@@ -194,8 +194,11 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
             continue
         if rule.unless is not None and _present(rule.unless, [clause.text]):
             continue
-        if all(_present_in(w, parts, rule.history or rule.with_history) for w in rule.with_):
-            return clause.text
+        if not all(_present_in(w, parts, rule.history or rule.with_history) for w in rule.with_):
+            continue
+        if rule.explained_by is not None and _present_in(rule.explained_by, parts, allow_past=True):
+            return None
+        return clause.text
     return None
 
 
