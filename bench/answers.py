@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         answer = assistant.ask(item["question"], history).answer
         latencies.append((time.perf_counter() - started) * 1000)
         kind = item["kind"]
-        cited = [slug(Path(c.url or "").name.split("#")[0]) for c in answer.citations]
+        cited = [Path(c.article_path.split("#")[0]).name for c in answer.citations]
         row = {**item, "answer": answer.answer, "triage": answer.triage, "grounded": answer.grounded, "cited": cited}
         rows.append(row)
         if answer.triage != "routine":

@@ -87,7 +87,12 @@ def prepare(message: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+_ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…)\s*")
+
+
 def clauses(text: str) -> list[str]:
+    """A message's clauses. Dots that trail off ("cant... finish... sentences") are pauses, not sentence ends."""
+    text = _ELLIPSIS.sub(" ", text)
     return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(text) if c and c.strip(" ,")]
 
 
@@ -137,10 +142,14 @@ class Triage:
         return tuple(catalogue[f].safety_line for f in self.caution)
 
 
+_NEGATED_LIST = re.compile(r"\b(?:no|not|never|without|nothing)\b.*\b(?:or|nor)\b")
+
+
 def _negated(clause: str, start: int) -> bool:
-    """A negation within the five words before ``start``, not across a comma."""
-    before = clause[:start].rsplit(",", 1)[-1].split()[-5:]
-    return bool(_NEGATION.search(" ".join(before)))
+    """A negation within the five words before ``start``, not across a comma, or a negated list
+    reaching it ("no problems with the toilet or anything down below")."""
+    words = clause[:start].rsplit(",", 1)[-1].split()
+    return bool(_NEGATION.search(" ".join(words[-5:]))) or bool(_NEGATED_LIST.search(" ".join(words[-9:])))
 
 
 def _present(pattern: re.Pattern[str], parts: Iterable[str], past: re.Pattern[str] | None = None) -> bool:
