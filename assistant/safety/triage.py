@@ -99,7 +99,7 @@ def clauses(text: str) -> list[str]:
 # --------------------------------------------------------------------------- negation, questions, the past
 
 _NEGATION = re.compile(
-    r"\b(?:no|not|never|without|none|nor|neither|nothing|free of|deny|denies|denied|"
+    r"\b(?:no|not|never|without|none|nor|neither|(?<!from )nothing|free of|deny|denies|denied|"
     r"no sign of|no signs of|no problems? with|no issues? with|no trouble|no change in|no changes? (?:to|in|with)|"
     r"ruled out|negative for)\b"
 )
@@ -142,13 +142,16 @@ class Triage:
         return tuple(catalogue[f].safety_line for f in self.caution)
 
 
+#: "and" or "but" before a new subject ends a negation's reach
+_NEW_SUBJECT = re.compile(r"\b(?:and|but|so|then)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now)\b)")
 _NEGATED_LIST = re.compile(r"\b(?:no|not|never|without|nothing)\b.*\b(?:or|nor)\b")
 
 
 def _negated(clause: str, start: int) -> bool:
     """A negation within the five words before ``start``, not across a comma, or a negated list
     reaching it ("no problems with the toilet or anything down below")."""
-    words = clause[:start].rsplit(",", 1)[-1].split()
+    before = _NEW_SUBJECT.split(clause[:start].rsplit(",", 1)[-1])[-1]  # "won't shift and his neck aches"
+    words = before.split()
     return bool(_NEGATION.search(" ".join(words[-5:]))) or bool(_NEGATED_LIST.search(" ".join(words[-9:])))
 
 
@@ -169,9 +172,24 @@ class _Clause:
     past: bool
 
 
+_NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
+                  r"last night|right now|just now)\b")
+_ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the aside does not make the clause past
+
+
 def _prepare_clauses(parts: list[str], past: re.Pattern[str] | None) -> list[_Clause]:
     """Each clause with the checks every rule needs, computed once."""
-    return [_Clause(c, bool(_HYPOTHETICAL.search(c)), bool(past is not None and past.search(c))) for c in parts]
+    return [_Clause(c, bool(_HYPOTHETICAL.search(c)), _is_past(c, past)) for c in parts]
+
+
+def _is_past(clause: str, past: re.Pattern[str] | None) -> bool:
+    """About the past: a past phrase not inside an aside, and no "today" or "now" after it
+    ("had breast cancer 6 years ago ... and today her legs keep giving way" is about now)."""
+    if past is None:
+        return False
+    text = _ASIDE.sub(" ", clause)
+    match = past.search(text)
+    return match is not None and not _NOW.search(text, match.end())
 
 
 def _present_in(pattern: re.Pattern[str], parts: Sequence[_Clause], allow_past: bool) -> bool:
