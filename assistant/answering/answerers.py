@@ -168,11 +168,14 @@ class ExtractiveAnswerer:
 
     def stream(
         self, question: str, result: SearchResult, history: Sequence[Turn] = (), no_self_care: bool = False,
-        said: frozenset[str] = frozenset(), query_vector=None,
+        said: frozenset[str] = frozenset(), query_vector=None, asked: str | None = None,
     ) -> Generator[str, None, Draft]:
-        """Each block as it is chosen, then the Draft (empty when nothing is quotable)."""
+        """Each block as it is chosen, then the Draft (empty when nothing is quotable).
+
+        ``asked``: the visitor's own words, when ``question`` is a follow-up rewritten with its topic.
+        """
         vector = query_vector if query_vector is not None else result.query_vector
-        blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care)
+        blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care, asked=asked)
         draft = draft_from_blocks(blocks)
         for piece in draft.pieces:
             yield piece

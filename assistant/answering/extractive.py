@@ -45,6 +45,7 @@ _PAGE_TALK = re.compile(
     re.IGNORECASE,
 )
 _WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
+_SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
 _URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 _STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
@@ -112,6 +113,9 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 # --------------------------------------------------------------------------- the plan
 
+#: Answers with a recognisable shape: for these the best article's every section is looked through.
+SHAPED = frozenset({"cost", "hours", "duration"})
+
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.6, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1}
 
@@ -157,19 +161,29 @@ def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | Non
 
 def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
-    said: frozenset[str] = frozenset(), no_self_care: bool = False,
+    said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
 ) -> list[_Scored]:
-    """Every quotable unit of the best passages, scored for how well it answers ``question``."""
-    wanted = intents(question)
+    """Every quotable unit of the best passages, scored for how well it answers ``question``.
+
+    ``asked`` is the visitor's own words when ``question`` is a follow-up rewritten with its topic:
+    what kind of answer is wanted comes from them ("is the ITB stretch OK for it?" asks yes or no).
+    """
+    wanted = intents(asked or question)
     primary = wanted[0] if wanted else None
     q_terms = terms(question)
     urgent_words = bool(_URGENT_WORDS.search(question))
     top = hits[0].score if hits else 0.0
     raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, float]] = []
     for rank, hit in enumerate(hits[:max_articles]):
+        # what the sections search ranked highest already say: a lower section must add to it
+        title_terms = terms(hit.title).union(*(terms(p.text) for p in hit.passages[:max_passages]))
         if rank and hit.score < 0.75 * top:
             break  # far behind the best article: off the point
-        for p_rank, passage in enumerate(hit.passages[:max_passages]):
+        # a question with a known answer shape (a price, a time of day, a span of weeks) may be answered in a
+        # section search ranked lower: the best article's other sections offer their units of that shape
+        wide = not rank
+        for p_rank, passage in enumerate(hit.passages[: None if wide else max_passages]):
+            extra = p_rank >= max_passages
             units = split_units(passage.text)
             fits = _fits(passage, units, query_vector)
             heading = passage.section.split(" > ")[-1]
@@ -192,13 +206,15 @@ def score_units(
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 if unit.kind != "sentence" and not _item_ok(unit.text):
                     continue
+                if extra and not _worth_a_look(primary, unit.text, q_terms, title_terms):
+                    continue
                 if no_self_care and is_self_care(unit.text):
                     continue
                 u_terms = terms(unit.text)
                 lexical = len(q_terms & (u_terms | head_terms)) / len(q_terms) if q_terms else 0.0
                 bonus = 0.0
-                if primary and unit_cue(primary, unit.text):
-                    bonus += WEIGHTS["cue"]
+                if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))):
+                    bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
                 if any(heading_cue(i, heading) for i in wanted[:2]):
                     bonus += WEIGHTS["heading"]
                 if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
@@ -213,6 +229,19 @@ def score_units(
         meaning = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
         out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + partial))
     return sorted(out, key=lambda s: s.score, reverse=True)
+
+
+#: Words of asking, not of subject ("any advice for ...", "tips for ...")
+_ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
+
+
+def _worth_a_look(primary: str | None, text: str, q_terms: frozenset[str], known: frozenset[str]) -> bool:
+    """A unit from a section search ranked lower is considered when it has the answer's shape
+    (a price, a span of weeks) or names something the question asks about that neither the title nor
+    the best sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
+    if primary in SHAPED and unit_cue(primary, text):
+        return True
+    return bool((q_terms - known - _ASKING_WORDS) & terms(text))
 
 
 def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tuple[Unit, float | None] | None:
@@ -250,12 +279,45 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
                  best.score, is_list=True)
 
 
+def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
+    """For "which exercises?": the best article's exercises by name, each with its first step, as a list.
+
+    Only when the question asks for exercises in general, not about one of them by name
+    ("how long do I hold the calf stretch?" is answered from that exercise's own text).
+    """
+    wanted = intents(asked or question)
+    if not hits or not wanted or wanted[0] != "exercises" or "yes_no" in wanted:
+        return None  # "is the ITB stretch OK for it?" asks for a judgement, not a list
+    q_terms = terms(question)
+    parent, items = None, []
+    for passage in hits[0].passages:
+        parts = passage.section.split(" > ")
+        if len(parts) < 3 or not heading_cue("exercises", parts[-2]):
+            continue
+        name = parts[-1]
+        if terms(name) and terms(name) <= q_terms:
+            return None  # asked about this exercise
+        first = next((standalone(u.text) for u in split_units(passage.text) if u.kind == "sentence" and standalone(u.text)), None)
+        if first and all(name != n for n, _ in items):
+            parent = parent or parts[-2]
+            items.append((name, first))
+    if len(items) < 2:
+        return None
+    anchor = next((p for p in hits[0].passages if p.section.split(" > ")[-1] == parent), None)
+    source = anchor or next(p for p in hits[0].passages if p.section.split(" > ")[-2:-1] == [parent])
+    lines = (f"{parent}:", *(f"{name}: {first}" for name, first in items[:max_items]))
+    return Block(lines, source, 0, (0, 0), 1.0, is_list=True)
+
+
 def plan(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_sentences: int = 4, max_words: int = 120,
-    said: frozenset[str] = frozenset(), no_self_care: bool = False,
+    said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
 ) -> list[Block]:
     """The answer's blocks in the order they are read: the best answer first, then support in reading order."""
-    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care)
+    menu = None if no_self_care else exercise_menu(question, hits, asked=asked)
+    if menu is not None and not any(line in said for line in menu.lines[1:]):
+        return [menu]
+    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked)
     if not scored:
         return []
     best = scored[0]

@@ -15,10 +15,13 @@ from functools import lru_cache
 
 _Q = {
     "cost": r"\b(?:how much|cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
-    "hours": r"\b(?:open\w*|opening|hours|close|closed|shut|weekends?|saturdays?|sundays?|bank holiday\w*|"
-             r"evenings?|early|late|what time|when are you)\b",
+    "hours": r"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you)\b|"
+             r"\b(?:weekends?|saturdays?|sundays?|evenings?|early|late)\b(?=.*\b(?:appointments?|appts?|book\w*|slots?|"
+             r"you|clinic|come in|sessions?|seen|get in)\b)|\b(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)\b"
+             r"(?=.*\b(?:weekends?|saturdays?|sundays?|evenings?|early|late)\b)",
     "duration": r"\b(?:how long|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
-                r"recover\w*|heal\w*|get better|go away|last|take to|back to|play again|run again|return)\b",
+                r"recover\w*|heal\w*|get better|go away|lasts?(?! (?:week|month|year|night|time|weekend|few|couple|\w+day)\b)|"
+                r"take to|back to|play again|run again|return)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|"
                r"should i be worried|wear(?:ing)? out|worn out)\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*)\b",
@@ -71,6 +74,17 @@ _HEADING_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _HEADING.items()}
 WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|red flags?|a&e|999|emergency|see a gp|doctor)\b", re.IGNORECASE)
 
 
+#: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
+_ASKED = {
+    "duration": r"\bhow long\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+                r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
+    "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
+    "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does)\b|\bhow (?:come|did i get|have i got|can i have)\b",
+    "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
+}
+_ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
+
+
 @lru_cache(maxsize=512)
 def intents(question: str) -> tuple[str, ...]:
     """The kinds of answer the question asks for, most specific first (may be empty)."""
@@ -80,7 +94,9 @@ def intents(question: str) -> tuple[str, ...]:
     if "yes_no" in found and re.match(r"(?i)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|do i need|will)\b", q):
         order.remove("yes_no")
         order.insert(0, "yes_no")  # "should I do the ITB stretch?" asks for a judgement, not for exercises
-    return tuple(k for k in order if k in found)
+    asked = [k for k, pattern in _ASKED_RE.items() if pattern.search(q)]
+    order = [*asked, *(k for k in order if k not in asked)]
+    return tuple(k for k in order if k in found or k in asked)
 
 
 def unit_cue(intent: str, text: str) -> bool:

@@ -158,7 +158,7 @@ class Assistant:
             except Exception as exc:  # noqa: BLE001 - a broken model must not break answers
                 log.warning("LLM answerer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             fallback = True
-        draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector)
+        draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector, asked=question)
         return draft, self.extractive.name, fallback
 
 

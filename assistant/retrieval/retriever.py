@@ -273,8 +273,12 @@ class Retriever:
 
 
 def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:
-    """The best passages of the best articles, with their per-sentence vectors (one store call)."""
-    wanted = [p.chunk_id for h in hits[:articles] for p in h.passages[:passages]]
+    """The best passages of the best articles, with their per-sentence vectors (one store call).
+
+    The best article's every passage gets them: the sentence that answers may sit in a section
+    that search ranked lower ("how long?" answered under "What helps").
+    """
+    wanted = [p.chunk_id for rank, h in enumerate(hits[:articles]) for p in (h.passages if rank == 0 else h.passages[:passages])]
     try:
         vectors = store.unit_vectors(wanted) if wanted else {}
     except Exception:  # noqa: BLE001 - sentences are then chosen without vectors
