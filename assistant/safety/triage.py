@@ -170,6 +170,7 @@ class _Clause:
     text: str
     hypothetical: bool
     past: bool
+    now: str = ""  # the part about now, when a past phrase is followed by "today" ("torn meniscus last year, today it locked")
 
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
@@ -179,17 +180,21 @@ _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the
 
 def _prepare_clauses(parts: list[str], past: re.Pattern[str] | None) -> list[_Clause]:
     """Each clause with the checks every rule needs, computed once."""
-    return [_Clause(c, bool(_HYPOTHETICAL.search(c)), _is_past(c, past)) for c in parts]
+    return [_Clause(c, bool(_HYPOTHETICAL.search(c)), *_tense(c, past)) for c in parts]
 
 
-def _is_past(clause: str, past: re.Pattern[str] | None) -> bool:
-    """About the past: a past phrase not inside an aside, and no "today" or "now" after it
-    ("had breast cancer 6 years ago ... and today her legs keep giving way" is about now)."""
+def _tense(clause: str, past: re.Pattern[str] | None) -> tuple[bool, str]:
+    """(about the past, the part about now). About the past: a past phrase not inside an aside, and no
+    "today" or "since yesterday" after it ("had breast cancer 6 years ago ... today her legs keep giving way"
+    is about now, and its "now" part is what a rule's `unless` reads)."""
     if past is None:
-        return False
+        return False, clause
     text = _ASIDE.sub(" ", clause)
     match = past.search(text)
-    return match is not None and not _NOW.search(text, match.end())
+    if match is None:
+        return False, clause
+    now = _NOW.search(text, match.end())
+    return (True, clause) if now is None else (False, text[now.start():])
 
 
 def _present_in(pattern: re.Pattern[str], parts: Sequence[_Clause], allow_past: bool) -> bool:
@@ -219,7 +224,7 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
                 break
         if not hit:
             continue
-        if rule.unless is not None and _present(rule.unless, [clause.text]):
+        if rule.unless is not None and _present(rule.unless, [clause.now or clause.text]):
             continue
         if not all(_present_in(w, parts, rule.history or rule.with_history) for w in rule.with_):
             continue
