@@ -21,7 +21,8 @@ def _groups() -> dict[str, re.Pattern[str]]:
     data = yaml.safe_load(SUBJECTS.read_text(encoding="utf-8"))["groups"]
     out = {}
     for name, terms in data.items():
-        words = sorted((re.escape(str(t).lower()) for t in terms), key=len, reverse=True)
+        # a term written "re:..." is a pattern ("re:bottom(?! of)": the buttock, not the bottom of the foot)
+        words = sorted((str(t)[3:] if str(t).startswith("re:") else re.escape(str(t).lower()) for t in terms), key=len, reverse=True)
         out[name] = re.compile(r"(?<![\w'])(?:" + "|".join(words) + r")(?![\w'])")
     return out
 

@@ -276,3 +276,64 @@ def test_llm_settings_errors_name_the_setting(tmp_path):
         model_for(answerer="openai")
     with pytest.raises(SettingsError, match="CLINIC_LLAMACPP_MODEL_PATH"):
         model_for(answerer="llamacpp", llamacpp_model_path=tmp_path / "missing.gguf")
+
+
+def test_the_questions_own_words_say_what_is_asked():
+    from assistant.answering.intent import intents
+
+    assert intents("roughly how long till it gets better if i do the exercises?")[0] == "duration"
+    assert intents("how much for a home visit for my dad?")[0] == "cost"
+    assert intents("why does my heel hurt when I stretch it?")[0] == "cause"
+    assert "duration" not in intents("where should the head rest be set? had whiplash last month")
+    assert "hours" not in intents("neck is stiff, is it best to rest it all weekend?")
+    assert "hours" in intents("can I get seen early before work?")
+
+
+def test_a_subject_term_can_be_a_pattern():
+    from assistant.answering.subjects import subjects
+
+    assert "buttock" not in subjects("why does the bottom of my heel hurt so much")
+    assert "buttock" in subjects("my bottom aches when I sit")
+    assert "video_appointment" not in subjects("I saw the exercise on a youtube video")
+    assert "video_appointment" in subjects("do you do video appointments?")
+
+
+def _exercise_article(tmp_path, backend):
+    from conftest import article_md
+
+    folder = tmp_path / "heel"
+    folder.mkdir()
+    (folder / "heel.md").write_text(article_md("Heel pain: easing pain under your heel", "heel", {
+        "What helps": "Heel pain often takes several months to settle fully, so steady care works better than quick fixes. "
+                      "Supportive shoes with a cushioned heel reduce the strain on the sole of the foot.",
+        "Exercises to try": "Do these exercises regularly and build up slowly.\n\n"
+                            "### Calf stretch against a wall\n\nStand facing a wall with one foot behind the other. "
+                            "Hold for 30 seconds and repeat three times.\n\n"
+                            "### Heel raises\n\nStand holding onto a worktop and rise up onto your toes. Lower slowly.\n\n"
+                            "### Towel scrunches\n\nSit with your foot flat on a towel and scrunch it towards you. Release slowly.",
+    }), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, min_relevance=0.05, _env_file=None)
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    operations.ingest(services)
+    return services
+
+
+def test_which_exercises_lists_them_by_name_with_their_first_step(tmp_path, backend):
+    services = _exercise_article(tmp_path, backend)
+    answer = services.assistant.ask("what exercises can I do for my heel pain?").answer
+    for name, step in [("Calf stretch against a wall", "Stand facing a wall with one foot behind the other."),
+                       ("Heel raises", "Stand holding onto a worktop and rise up onto your toes."),
+                       ("Towel scrunches", "Sit with your foot flat on a towel and scrunch it towards you.")]:
+        assert f"- {name}: {step}" in answer.answer, answer.answer
+    assert "Exercises to try:" in answer.answer and answer.citations[0].section.endswith("Exercises to try")
+    # one exercise by name, or a yes/no about one, is answered from its own text, not with the list
+    named = services.assistant.ask("how long do I hold the calf stretch against a wall?").answer
+    assert "Exercises to try:" not in named.answer and "Hold for 30 seconds" in named.answer, named.answer
+    judgement = services.assistant.ask("is it ok to do heel raises every day?").answer
+    assert "Exercises to try:" not in judgement.answer, judgement.answer
+
+
+def test_how_long_is_answered_from_any_section_of_the_best_article(tmp_path, backend):
+    services = _exercise_article(tmp_path, backend)
+    answer = services.assistant.ask("how long does heel pain take to go away?").answer
+    assert "several months to settle" in answer.answer.split("\n")[0], answer.answer
