@@ -228,19 +228,25 @@ def test_follow_up_condensed_by_the_llm_when_configured():
     assert condense("kneecap pain on stairs", history, broken) == "kneecap pain on stairs"
 
 
-def test_a_price_list_is_quoted_with_its_lead_in(tmp_path, backend):
+def one_article_clinic(tmp_path, backend, slug: str, title: str, sections: dict[str, str]) -> Services:
+    """A clinic whose corpus is one article, ingested with the fake embedder."""
     from conftest import article_md
 
-    folder = tmp_path / "faq"
+    folder = tmp_path / slug
     folder.mkdir()
-    (folder / "faq.md").write_text(article_md("Clinic FAQ", "faq", {
-        "How much does physiotherapy cost?": "Our prices are:\n\n- Initial assessment (45 minutes): £65\n"
-                                             "- Follow-up appointment: £50\n\nPlease ask about insurance when you book.",
-        "What are your opening hours?": "- Monday to Friday: 8am to 8pm\n- Saturday: 9am to 1pm\n- Sunday: closed",
-    }), encoding="utf-8")
+    (folder / f"{slug}.md").write_text(article_md(title, slug, sections), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, min_relevance=0.05, _env_file=None)
     services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
     operations.ingest(services)
+    return services
+
+
+def test_a_price_list_is_quoted_with_its_lead_in(tmp_path, backend):
+    services = one_article_clinic(tmp_path, backend, "faq", "Clinic FAQ", {
+        "How much does physiotherapy cost?": "Our prices are:\n\n- Initial assessment (45 minutes): £65\n"
+                                             "- Follow-up appointment: £50\n\nPlease ask about insurance when you book.",
+        "What are your opening hours?": "- Monday to Friday: 8am to 8pm\n- Saturday: 9am to 1pm\n- Sunday: closed",
+    })
     cost = services.assistant.ask("how much is an initial assessment?").answer
     assert "Our prices are:\n- Initial assessment (45 minutes): £65" in cost.answer, cost.answer
     hours = services.assistant.ask("are you open on saturday?").answer
@@ -299,11 +305,7 @@ def test_a_subject_term_can_be_a_pattern():
 
 
 def _exercise_article(tmp_path, backend):
-    from conftest import article_md
-
-    folder = tmp_path / "heel"
-    folder.mkdir()
-    (folder / "heel.md").write_text(article_md("Heel pain: easing pain under your heel", "heel", {
+    return one_article_clinic(tmp_path, backend, "heel", "Heel pain: easing pain under your heel", {
         "What helps": "Heel pain often takes several months to settle fully, so steady care works better than quick fixes. "
                       "Supportive shoes with a cushioned heel reduce the strain on the sole of the foot.",
         "Exercises to try": "Do these exercises regularly and build up slowly.\n\n"
@@ -311,11 +313,7 @@ def _exercise_article(tmp_path, backend):
                             "Hold for 30 seconds and repeat three times.\n\n"
                             "### Heel raises\n\nStand holding onto a worktop and rise up onto your toes. Lower slowly.\n\n"
                             "### Towel scrunches\n\nSit with your foot flat on a towel and scrunch it towards you. Release slowly.",
-    }), encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, min_relevance=0.05, _env_file=None)
-    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
-    operations.ingest(services)
-    return services
+    })
 
 
 def test_which_exercises_lists_them_by_name_with_their_first_step(tmp_path, backend):
