@@ -213,7 +213,11 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
             continue
         hit = False
         for pattern in rule.any:
-            for match in pattern.finditer(clause.text):
+            position = 0
+            # overlapping matches: "nothing works down there and it's numb round my back passage" has a
+            # negated match ("down there ... numb") and, inside it, one that is not ("numb ... back passage")
+            while (match := pattern.search(clause.text, position)) is not None:
+                position = match.start() + 1
                 if _negated(clause.text, match.start()):
                     continue
                 if rule.negation_inside and _NEGATION.search(match.group(0)):
