@@ -44,8 +44,8 @@ _CUE = {
                 r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?)\b",
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious)\b",
-    "cause": r"\b(?:because|cause[sd]?|caused by|comes? from|happens? when|develops?|due to|linked to|triggered by|"
-             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*)\b",
+    "cause": r"\b(?:because|cause[sd]?|caused by|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
+             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|factors?|triggers?|risk|more likely)\b",
     "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
