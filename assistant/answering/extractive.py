@@ -175,13 +175,12 @@ def score_units(
     top = hits[0].score if hits else 0.0
     raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, float]] = []
     for rank, hit in enumerate(hits[:max_articles]):
-        # what the sections search ranked highest already say: a lower section must add to it
-        title_terms = terms(hit.title).union(*(terms(p.text) for p in hit.passages[:max_passages]))
         if rank and hit.score < 0.75 * top:
             break  # far behind the best article: off the point
-        # a question with a known answer shape (a price, a time of day, a span of weeks) may be answered in a
-        # section search ranked lower: the best article's other sections offer their units of that shape
+        # the answer may sit in a section search ranked lower: the best article's other sections offer units
+        # with the answer's shape, or with a word asked about that the title and the best sections lack
         wide = not rank
+        known = terms(hit.title).union(*(terms(p.text) for p in hit.passages[:max_passages])) if wide else frozenset()
         for p_rank, passage in enumerate(hit.passages[: None if wide else max_passages]):
             extra = p_rank >= max_passages
             units = split_units(passage.text)
@@ -206,7 +205,7 @@ def score_units(
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 if unit.kind != "sentence" and not _item_ok(unit.text):
                     continue
-                if extra and not _worth_a_look(primary, unit.text, q_terms, title_terms):
+                if extra and not _worth_a_look(primary, unit.text, q_terms, known):
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+_WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late)"
+_BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
+
 _Q = {
     "cost": r"\b(?:how much|cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
-    "hours": r"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you)\b|"
-             r"\b(?:weekends?|saturdays?|sundays?|evenings?|early|late)\b(?=.*\b(?:appointments?|appts?|book\w*|slots?|"
-             r"you|clinic|come in|sessions?|seen|get in)\b)|\b(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)\b"
-             r"(?=.*\b(?:weekends?|saturdays?|sundays?|evenings?|early|late)\b)",
+    # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
+    "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you)\b|"
+             rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|get better|go away|lasts?(?! (?:week|month|year|night|time|weekend|few|couple|\w+day)\b)|"
                 r"take to|back to|play again|run again|return)\b",

@@ -102,9 +102,30 @@ def _rule(spec: dict, fragments: dict[str, str], where: str) -> Rule:
     )
 
 
+def _fragments(raw: dict) -> dict[str, str]:
+    """The fragments, each with the fragments it names (%NAME%) written out."""
+    raw = {k: str(v) for k, v in raw.items()}
+    done: dict[str, str] = {}
+
+    def resolve(name: str, via: tuple[str, ...]) -> str:
+        if name in done:
+            return done[name]
+        if name in via:
+            raise CatalogueError(f"fragment {name}: refers to itself through {' -> '.join(via)}")
+        if name not in raw:
+            raise CatalogueError(f"fragment {via[-1]}: unknown fragment %{name}%")
+        text = re.sub(r"%([A-Z_]+)%", lambda m: f"(?:{resolve(m.group(1), (*via, name))})", raw[name])
+        done[name] = text
+        return text
+
+    for name in raw:
+        resolve(name, ())
+    return done
+
+
 def parse(data: dict) -> Catalogue:
     """Validate and compile a catalogue document (raises CatalogueError naming the flag)."""
-    fragments = {k: str(v) for k, v in (data.get("fragments") or {}).items()}
+    fragments = _fragments(data.get("fragments") or {})
     flags, seen = [], set()
     for raw in data.get("flags") or ():
         fid = raw.get("id") or "?"

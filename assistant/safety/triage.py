@@ -155,13 +155,22 @@ def _negated(clause: str, start: int) -> bool:
     return bool(_NEGATION.search(" ".join(words[-5:]))) or bool(_NEGATED_LIST.search(" ".join(words[-9:])))
 
 
+def _matches(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
+    """Every match, overlapping ones too: "nothing works down there and it's numb round my back passage" has a
+    negated match ("down there ... numb") and, inside it, one that is not ("numb ... back passage")."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start() + 1
+
+
 def _present(pattern: re.Pattern[str], parts: Iterable[str], past: re.Pattern[str] | None = None) -> bool:
     """``pattern`` matches somewhere, not negated, not in a question about signs (nor in the past, given ``past``)."""
     return any(
         not _negated(c, m.start())
         for c in parts
         if not _HYPOTHETICAL.search(c) and not (past is not None and past.search(c))
-        for m in pattern.finditer(c)
+        for m in _matches(pattern, c)
     )
 
 
@@ -170,7 +179,7 @@ class _Clause:
     text: str
     hypothetical: bool
     past: bool
-    now: str = ""  # the part about now, when a past phrase is followed by "today" ("torn meniscus last year, today it locked")
+    now: str  # what `unless` reads: the whole clause, or its part after "today" ("torn meniscus last year, today it locked")
 
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
@@ -202,7 +211,7 @@ def _present_in(pattern: re.Pattern[str], parts: Sequence[_Clause], allow_past: 
         not _negated(c.text, m.start())
         for c in parts
         if not c.hypothetical and (allow_past or not c.past)
-        for m in pattern.finditer(c.text)
+        for m in _matches(pattern, c.text)
     )
 
 
@@ -213,11 +222,7 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
             continue
         hit = False
         for pattern in rule.any:
-            position = 0
-            # overlapping matches: "nothing works down there and it's numb round my back passage" has a
-            # negated match ("down there ... numb") and, inside it, one that is not ("numb ... back passage")
-            while (match := pattern.search(clause.text, position)) is not None:
-                position = match.start() + 1
+            for match in _matches(pattern, clause.text):
                 if _negated(clause.text, match.start()):
                     continue
                 if rule.negation_inside and _NEGATION.search(match.group(0)):
@@ -228,7 +233,7 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
                 break
         if not hit:
             continue
-        if rule.unless is not None and _present(rule.unless, [clause.now or clause.text]):
+        if rule.unless is not None and _present(rule.unless, [clause.now]):
             continue
         if not all(_present_in(w, parts, rule.history or rule.with_history) for w in rule.with_):
             continue

@@ -65,6 +65,12 @@ def test_a_malformed_catalogue_is_refused_naming_the_flag():
     good["flags"][0]["rules"] = [{"any": ["%NOPE%"]}]
     with pytest.raises(CatalogueError, match="flag x: unknown fragment %NOPE%"):
         parse(good)
+    good["flags"][0]["rules"] = [{"any": ["%OUTER%"]}]
+    good["fragments"] = {"INNER": "numb", "OUTER": "%INNER% bum"}
+    assert parse(good).flags[0].rules[0].any[0].search("a numb bum")  # a fragment may use another
+    good["fragments"] = {"A": "%B%", "B": "%A%"}
+    with pytest.raises(CatalogueError, match="fragment A: refers to itself through A -> B"):
+        parse(good)
 
 
 def test_patterns_catch_most_of_the_catalogue_exemplars_and_few_hard_negatives():
