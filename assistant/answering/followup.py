@@ -2,10 +2,11 @@
 
 A message is a follow-up when it leans on what came before: a pronoun with
 nothing to point at, a very short message, or a question about no body part or
-condition at all after messages that were about one. Without an LLM the topic of
-the earlier messages (their subject words: "hamstring", "heel") is put in front
-of the new question, so search finds the same article and the answer is chosen
-for the *new* question. With an LLM the model rewrites it.
+condition at all after messages that were about one. Without an LLM the visitor's
+last two messages are put in front of the new question, so search finds the
+article the whole story is about ("the outside of my knee ... every run" is
+runner's knee, where "knee" alone is kneecap pain); the pipeline then ranks that
+article's passages for the *new* question. With an LLM the model rewrites it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def condense(question: str, history: Sequence[Turn], chat_model=None) -> str:
     """A standalone search query for ``question`` given the conversation so far.
 
     With a chat model, the model rewrites it; otherwise (or if the model fails)
-    the earlier topic's subject words go in front of a follow-up.
+    the visitor's last two messages go in front of a follow-up.
     """
     previous = last_user_question(history)
     if previous is None or not is_follow_up(question, history):
@@ -63,10 +64,8 @@ def condense(question: str, history: Sequence[Turn], chat_model=None) -> str:
             return _condense_with_model(question, history, chat_model)
         except Exception:  # noqa: BLE001 - any model failure falls back to the rule
             pass
-    words = topic(history)
-    if words and not subjects(question) >= subjects(words):
-        return f"{words} {question}"
-    return question if words else f"{previous} {question}"
+    earlier = [t.content.strip() for t in history if t.role == "user" and t.content.strip()][-2:]
+    return " ".join([*earlier, question])
 
 
 def _condense_with_model(question: str, history: Sequence[Turn], chat_model) -> str:

@@ -13,7 +13,7 @@ from assistant.answering.followup import condense, topic
 from assistant.answering.subjects import covers, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
-from assistant.core.records import CITATION, Answer, SearchHit, Turn
+from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
 from assistant.core.settings import ClinicSettings, SafetySettings
 from assistant.core.store import StoreError
 from assistant.safety.privacy import redact
@@ -111,12 +111,15 @@ class Assistant:
         booking, phone = self.clinic.booking_url, self.clinic.phone
         follow = query != q
         focus = f"{topic(turns)} {q}".strip() if follow and not self.chat_model else (query if follow else q)
+        if follow and not self.chat_model and result.hits:
+            # the conversation chose the articles; the new question chooses what to quote from them
+            result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
         hits = on_topic(result.hits, subjects(focus))
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))
         result = replace(result, hits=hits)
-        vector = result.query_vector if not follow else self._vector(focus)
+        vector = result.query_vector if not follow or not self.chat_model else self._vector(focus)
         said_before = already_said(turns)
         draft, answerer, fallback = yield from self._draft(q, focus, result, turns, checked.no_self_care, said_before, vector)
         said.extend(draft.pieces)
@@ -160,6 +163,16 @@ class Assistant:
             fallback = True
         draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector, asked=question)
         return draft, self.extractive.name, fallback
+
+
+def refocus(conversation: SearchResult, focused: SearchResult) -> SearchResult:
+    """The conversation's articles in its order, each with the passages ranked for the new question."""
+    by_source = {h.source: h for h in focused.hits}
+    hits = [
+        replace(by_source[h.source], rank=h.rank, relevance=h.relevance, score=h.score)
+        for h in conversation.hits if h.source in by_source
+    ]
+    return replace(focused, query=conversation.query, hits=tuple(hits), best_relevance=conversation.best_relevance)
 
 
 def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str]) -> tuple[SearchHit, ...]:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -207,8 +207,13 @@ class Retriever:
             vectors[cut] = self.embedder.embed_documents([texts[i] for i in cut])
         return vectors
 
-    def search(self, query: str, k: int | None = None, floor: float | None = None) -> SearchResult:
+    def search(
+        self, query: str, k: int | None = None, floor: float | None = None, within: Collection[str] | None = None,
+    ) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
+
+        ``within`` (article sources) searches only those articles: a follow-up's passages are
+        ranked for its own question inside the articles the whole conversation found.
 
         If the live generation is swapped while a query runs (a rebuild finished), the
         query is retried once on the new generation; a second failure means the store
@@ -217,13 +222,13 @@ class Retriever:
         if self.breaker is not None:
             self.breaker.check()
         try:
-            result = self._search(query, k, floor)
+            result = self._search(query, k, floor, within)
         except StoreMismatchError:
             raise
         except Exception:  # noqa: BLE001 - e.g. the collection was replaced mid-query
             self._checked = None
             try:
-                result = self._search(query, k, floor)
+                result = self._search(query, k, floor, within)
             except StoreMismatchError:
                 raise
             except Exception as exc:
@@ -235,7 +240,9 @@ class Retriever:
             self.breaker.success()
         return result
 
-    def _search(self, query: str, k: int | None, floor: float | None = None) -> SearchResult:
+    def _search(
+        self, query: str, k: int | None, floor: float | None = None, within: Collection[str] | None = None,
+    ) -> SearchResult:
         k = k or self.k
         store, index, current = self._current()
         if store is None or index is None or not len(index) or not query.strip():
@@ -249,11 +256,17 @@ class Retriever:
         lexical = index.lexical.scores(text)
         if len(texts) > 1:  # the words of the subject and the questions count twice
             lexical = lexical + PIECE_KEYWORD_WEIGHT * index.lexical.scores(" ".join(texts[1:]))
+        if within is not None:
+            allowed = np.isin(index.article_of, [a for a, s in enumerate(index.sources) if s in set(within)])
+            dense = np.where(allowed, dense, -np.inf)
+            lexical = np.where(allowed, lexical, 0.0)
         n = min(self.candidates, len(index))
         chosen = set(np.argpartition(-dense, n - 1)[:n].tolist())
         if lexical.any():
             top = np.argpartition(-lexical, n - 1)[:n]
             chosen.update(int(i) for i in top if lexical[i] > 0)
+        if within is not None:
+            chosen = {i for i in chosen if allowed[i]}
         if not current:  # the index is being rebuilt: drop what the store no longer holds
             held = store.vectors([index.passages[i].chunk_id for i in chosen])
             chosen = {i for i in chosen if index.passages[i].chunk_id in held}

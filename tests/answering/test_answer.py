@@ -12,7 +12,8 @@ from assistant.core import prompts
 from assistant.answering.answerers import AnswerCheckError, check_citations
 from assistant.answering.extractive import standalone
 from assistant.answering.followup import condense, is_follow_up
-from assistant.core.records import Answer, Citation, Turn
+from assistant.answering.pipeline import refocus
+from assistant.core.records import Answer, Citation, Passage, SearchHit, SearchResult, Turn
 from assistant.app.services import Services
 from assistant.core.settings import Settings
 
@@ -209,7 +210,7 @@ def test_follow_up_carries_the_topic_and_answers_the_new_question_without_an_llm
     first = services.assistant.ask("why does my piriformis hurt?").answer
     history = [{"role": "user", "content": "why does my piriformis hurt?"}, {"role": "assistant", "content": first.answer}]
     answer = services.assistant.ask("what exercises help with that?", history=history).answer
-    assert answer.search_query == "piriformis what exercises help with that?"
+    assert answer.search_query == "why does my piriformis hurt? what exercises help with that?"
     assert answer.grounded and answer.citations[0].title == "Glutes and back pain"
     assert any("Exercises to try" in c.section for c in answer.citations)
     body = answer.answer.rsplit("\n\n", 1)[0]
@@ -218,13 +219,27 @@ def test_follow_up_carries_the_topic_and_answers_the_new_question_without_an_llm
     assert not repeated, f"the follow-up repeated the first answer: {repeated}"
 
 
+def test_refocus_keeps_the_conversations_articles_and_order_with_the_new_questions_passages():
+    def hit(source, rank, section):
+        p = Passage(chunk_id=f"{source}-{section}", source=source, title=source, url=None, section=section, anchor=None, text=section)
+        return SearchHit(rank=rank, source=source, title=source, url=None, section=section, score=1.0 / rank,
+                         relevance=0.9 / rank, passage=p, passages=(p,))
+
+    conversation = SearchResult("story question", (hit("a", 1, "About"), hit("b", 2, "About"), hit("c", 3, "About")), 0.9)
+    focused = SearchResult("question", (hit("b", 1, "Stretching"), hit("a", 2, "Exercises")), 0.4, query_vector=[1.0])
+    out = refocus(conversation, focused)
+    assert [(h.source, h.rank, h.section) for h in out.hits] == [("a", 1, "Exercises"), ("b", 2, "Stretching")]
+    assert out.hits[0].relevance == conversation.hits[0].relevance and out.best_relevance == 0.9
+    assert out.query == "story question" and out.query_vector == [1.0]
+
+
 def test_follow_up_condensed_by_the_llm_when_configured():
     model = scripted_chat_model(["What exercises help piriformis pain?"])
     history = [Turn("user", "why does my piriformis hurt?"), Turn("assistant", "Because...")]
     assert condense("what exercises help with that?", history, model) == "What exercises help piriformis pain?"
     assert "why does my piriformis hurt?" in model.calls[0][0].content
     broken = scripted_chat_model([RuntimeError("offline")])
-    assert condense("and that?", history, broken) == "piriformis and that?"
+    assert condense("and that?", history, broken) == "why does my piriformis hurt? and that?"
     assert condense("kneecap pain on stairs", history, broken) == "kneecap pain on stairs"
 
 

@@ -161,3 +161,31 @@ def test_each_question_of_a_message_is_searched(real):
     )
     top = [slug(h) for h in real.retriever.search(message).hits[:3]]
     assert "ankle-sprain-rehab" in top and "clinic-faq" in top, top
+
+
+def test_search_within_articles_ranks_only_their_passages(real):
+    everywhere = [slug(h) for h in real.retriever.search("which stretches help?", k=10).hits]
+    within = [h.source for h in real.retriever.search("tennis elbow", k=2).hits]
+    inside = real.retriever.search("which stretches help?", k=10, floor=-1.0, within=within).hits
+    assert inside and {h.source for h in inside} <= set(within)
+    assert len(set(everywhere)) > len(inside)
+
+
+@pytest.mark.parametrize(
+    ("story", "question", "expected"),
+    [
+        # the last message names only "the back of my thigh", which alone finds back pain
+        (["tore my hamstring at rugby on saturday", "it's tight at the back of my thigh when I walk"],
+         "should I be stretching it?", "hamstring-strain"),
+        # "knee" alone finds kneecap pain; the story (outside of the knee, running) is runner's knee
+        (["the outside of my knee starts hurting about two miles into every run"], "is it ok to keep doing hills?",
+         "itb-runners-knee"),
+        # a follow-up about the visit, not the back
+        (["hello, I want to book a first appointment for my back"], "how long does it last?", "clinic-faq"),
+    ],
+)
+def test_follow_ups_are_answered_from_the_conversations_article(real, story, question, expected):
+    history = [{"role": "user", "content": text} for text in story]
+    answer = real.assistant.ask(question, history=history).answer
+    assert answer.grounded and answer.citations, answer.answer
+    assert slug(answer.citations[0]) == expected, [c.title for c in answer.citations]
