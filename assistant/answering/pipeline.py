@@ -100,8 +100,10 @@ class Assistant:
         if prefix:
             yield say(prefix + "\n\n")
         query = condense(q, turns, self.chat_model)
+        follow = query != q
         try:
-            result = self.retriever.search(query)
+            # a follow-up rewritten without a model is the conversation: its newest question alone has no topic
+            result = self.retriever.search(query, whole=True) if follow and not self.chat_model else self.retriever.search(query)
         except StoreError:
             if not prefix:
                 raise  # nothing to say without the articles: the caller answers 503
@@ -109,7 +111,6 @@ class Assistant:
             yield say(prompts.UNAVAILABLE.format(contact=f", or call us on {self.clinic.phone}" if self.clinic.phone else ""))
             return finish(replace(base, answer="".join(said), fallback=True, search_query=query))
         booking, phone = self.clinic.booking_url, self.clinic.phone
-        follow = query != q
         focus = f"{topic(turns)} {q}".strip() if follow and not self.chat_model else (query if follow else q)
         if follow and not self.chat_model and result.hits:
             # the conversation chose the articles; the new question chooses what to quote from them

@@ -11,6 +11,19 @@ from assistant.core.records import Passage, embed_text
 from assistant.core.records import passage_from
 
 
+#: bm25s's longer English list (NLTK's) without its words of place and time ("after", "into", "off",
+#: "down": "after someone drove into the back of my car" is whiplash): question words ("what",
+#: "does", "my", "how") left in by the short list outscored a rare word that names the topic
+#: ("painful arc").
+_KEEP = {"after", "before", "into", "off", "over", "out", "down", "up", "against", "through", "under", "below", "above", "during", "again"}
+
+
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return [w for w in STOPWORDS_EN_PLUS if w not in _KEEP]
+
+
 class LexicalIndex:
     """An in-memory BM25 index of chunk texts (heading path and text), built from what the store holds."""
 
@@ -27,7 +40,7 @@ class LexicalIndex:
         self._bm25 = None
         self._vocab: dict[str, int] = {}
         if corpus:
-            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=self._stemmer, show_progress=False)
+            tokens = bm25s.tokenize(corpus, stopwords=_stopwords(), stemmer=self._stemmer, show_progress=False)
             self._bm25 = bm25s.BM25()
             self._bm25.index(tokens, show_progress=False)
             self._vocab = tokens.vocab
@@ -45,7 +58,7 @@ class LexicalIndex:
             return []
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+        tokens = bm25s.tokenize([query], stopwords=_stopwords(), stemmer=self._stemmer, show_progress=False, return_ids=False)
         return [t for t in dict.fromkeys(tokens[0]) if t in self._vocab]
 
     def scores(self, query: str) -> np.ndarray:

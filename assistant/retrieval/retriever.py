@@ -209,11 +209,14 @@ class Retriever:
 
     def search(
         self, query: str, k: int | None = None, floor: float | None = None, within: Collection[str] | None = None,
+        whole: bool = False,
     ) -> SearchResult:
         """Top ``k`` articles for ``query``; empty hits mean no good source.
 
         ``within`` (article sources) searches only those articles: a follow-up's passages are
-        ranked for its own question inside the articles the whole conversation found.
+        ranked for its own question inside the articles the whole conversation found. ``whole``
+        searches the text as one piece, with no subject line or questions of its own: a
+        conversation, whose newest question alone ("when can I play again?") has no topic.
 
         If the live generation is swapped while a query runs (a rebuild finished), the
         query is retried once on the new generation; a second failure means the store
@@ -222,13 +225,13 @@ class Retriever:
         if self.breaker is not None:
             self.breaker.check()
         try:
-            result = self._search(query, k, floor, within)
+            result = self._search(query, k, floor, within, whole)
         except StoreMismatchError:
             raise
         except Exception:  # noqa: BLE001 - e.g. the collection was replaced mid-query
             self._checked = None
             try:
-                result = self._search(query, k, floor, within)
+                result = self._search(query, k, floor, within, whole)
             except StoreMismatchError:
                 raise
             except Exception as exc:
@@ -242,13 +245,14 @@ class Retriever:
 
     def _search(
         self, query: str, k: int | None, floor: float | None = None, within: Collection[str] | None = None,
+        whole: bool = False,
     ) -> SearchResult:
         k = k or self.k
         store, index, current = self._current()
         if store is None or index is None or not len(index) or not query.strip():
             return SearchResult(query=query, hits=())
         text = index.speller.correct_text(query)[0] if self.spelling else query
-        texts, weights, asks = self._parts(text)
+        texts, weights, asks = ([text], [1.0], [False]) if whole else self._parts(text)
         vectors = self._embed(texts)
         sims = index.similarities(vectors, self.heading_weight)
         w = piece_weights(sims.max(axis=0), weights)

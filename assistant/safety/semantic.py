@@ -13,6 +13,13 @@ on the development sets, recall first.
 Exemplar and hard-negative vectors are computed once per catalogue and model and
 kept beside the store (``triage-vectors-<hash>.npz``), so a restart does not
 re-embed them.
+
+A third check is learned: a linear model over the conversation's vector (the mean of
+its messages' vectors, which this detector makes anyway), trained by
+bench/triage_train.py on every independent message set written so far, says whether
+the conversation as a whole reads like an emergency. When it does, the emergency flag
+whose exemplars are nearest gives the reply (999, or 999 and the crisis line); when it
+is only fairly sure, that flag's safety line leads the answer (the caution band).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.embedding import Embedder, SpanEmbedder
-from assistant.safety.catalogue import Catalogue, Flag, load_catalogue
+from assistant.safety.catalogue import EMERGENCY, Catalogue, Flag, load_catalogue
 from assistant.safety.triage import _HYPOTHETICAL, _NEGATION, Finding, prepare
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,47 @@ ESCALATE_AT = 0.80
 CAUTION_AT = 0.62
 MARGIN = 0.08
 MIN_WORDS = 3
+
+
+#: The learned emergency model for each embedding backend (bench/triage_train.py); fp32 backends
+#: share the torch one, int8 ones the onnx-int8 one (their vectors differ slightly).
+_LEARNED = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """Logistic regression over a conversation vector: emergency when the score reaches ``threshold``."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float  # escalate from here
+    caution: float  # the nearest sign's safety line from here
+    model_id: str = ""  # the embedding model whose vectors it was trained on
+
+    def score(self, vector: np.ndarray) -> float:
+        return float(1.0 / (1.0 + np.exp(-(float(vector @ self.weights) + self.bias))))
+
+
+def load_learned(backend: str, folder: Path = _LEARNED) -> LearnedModel | None:
+    """The learned model for ``backend`` (None, with a warning, when none was trained for it)."""
+    name = "onnx-int8" if backend.endswith("int8") else "torch"
+    path = folder / f"learned-{name}.npz"
+    try:
+        with np.load(path) as data:
+            return LearnedModel(
+                np.asarray(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"]),
+                float(data["caution"]), str(data["model_id"]),
+            )
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("no learned emergency model for %s embeddings (%s): run python bench/triage_train.py", backend, exc)
+        return None
+
+
+def conversation_vector(vectors: Sequence[np.ndarray]) -> np.ndarray:
+    """The normalised mean of the messages' vectors."""
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
 
 
 @dataclass(frozen=True)
@@ -58,8 +106,11 @@ class SemanticDetector:
         escalate_at: float = ESCALATE_AT,
         caution_at: float = CAUTION_AT,
         margin: float = MARGIN,
+        learned: LearnedModel | None | bool = True,
     ):
+        """``learned``: True loads the model trained for the embedder's backend; False or None runs without it."""
         self.embedder = embedder
+        self._learned = learned
         self.catalogue = catalogue or load_catalogue()
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.escalate_at, self.caution_at, self.margin = escalate_at, caution_at, margin
@@ -104,6 +155,17 @@ class SemanticDetector:
     def warm(self) -> None:
         """Embed the catalogue now rather than on the first message."""
         self._vectors()
+        self.learned()
+
+    def learned(self) -> LearnedModel | None:
+        """The learned model, if it fits this embedder (same model, same dimension)."""
+        if self._learned is True:
+            model = load_learned(getattr(self.embedder, "backend", "torch"))
+            if model is not None and (model.model_id != self.embedder.model_id or len(model.weights) != self.embedder.dimension):
+                log.warning("the learned emergency model was trained on %s vectors, not %s: not used", model.model_id, self.embedder.model_id)
+                model = None
+            self._learned = model
+        return self._learned or None
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray, list[Flag]]:
         if self._index is None:
@@ -122,6 +184,8 @@ class SemanticDetector:
         """
         exemplars, negatives, flags = None, None, None
         findings, latest, caution = {}, {}, {}
+        wholes: list[np.ndarray] = []
+        nearest_emergency: tuple[float, Flag | None] = (-2.0, None)  # for the learned model's reply
         last = len(messages) - 1
         for index, message in enumerate(messages):
             spans = [
@@ -134,6 +198,7 @@ class SemanticDetector:
             if exemplars is None:
                 exemplars, negatives, flags = self._vectors()
             whole, parts = self._embed_message(message, spans)
+            wholes.append(np.asarray(whole, dtype=np.float32))
             texts = [message[a:b] for a, b in spans]
             vectors = parts if len(spans) else np.zeros((0, exemplars.shape[1]), dtype=np.float32)
             if whole_ok:
@@ -143,6 +208,11 @@ class SemanticDetector:
                 continue
             sims = vectors @ exemplars.T
             nearest = sims.argmax(axis=1)
+            emergency = np.array([f.level == EMERGENCY for f in flags])
+            if emergency.any():
+                row, col = np.unravel_index(np.argmax(np.where(emergency[None, :], sims, -2.0)), sims.shape)
+                if sims[row, col] > nearest_emergency[0]:
+                    nearest_emergency = (float(sims[row, col]), flags[int(col)])
             best = sims[np.arange(len(texts)), nearest]
             against = (vectors @ negatives.T).max(axis=1) if len(negatives) else np.full(len(texts), -1.0)
             for i, text in enumerate(texts):
@@ -158,6 +228,17 @@ class SemanticDetector:
                         latest.setdefault(flag.id, finding)
                 elif score >= self.caution_at:
                     caution.setdefault(flag.id, flag)
+        model = self.learned() if wholes and nearest_emergency[1] is not None else None
+        if model is not None:
+            score = model.score(conversation_vector(wholes))
+            flag = nearest_emergency[1]  # the emergency flag with the exemplar nearest to any clause
+            if score >= model.threshold:
+                finding = Finding(flag, "learned", messages[last], score)
+                findings.setdefault(flag.id, finding)
+                if len(wholes) == 1 or model.score(wholes[-1]) >= model.threshold:
+                    latest.setdefault(flag.id, finding)
+            elif score >= model.caution:
+                caution.setdefault(flag.id, flag)
         return SemanticResult(tuple(findings.values()), tuple(latest.values()), tuple(caution.values()))
 
     def _embed_message(self, message: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

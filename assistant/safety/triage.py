@@ -105,7 +105,7 @@ _NEGATION = re.compile(
 )
 #: Turns that make a clause *about* a warning sign rather than a report of one.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:what if|if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|in case|watch out for|look out for|"
+    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
     r"warning signs?|red flags?|(?:a |the )?signs? of|symptoms of|does \w+(?: \w+){0,8} mean|do \w+(?: \w+){0,8} mean|"
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
@@ -119,7 +119,7 @@ class Finding:
     """A flag that fired, and what made it fire."""
 
     flag: Flag
-    detector: str  # "pattern" or "semantic"
+    detector: str  # "pattern", "semantic" or "learned"
     evidence: str  # the clause (or the exemplar it resembled)
     score: float = 1.0
 
@@ -278,6 +278,14 @@ def _level(findings: Sequence[Finding]) -> str:
     return max((f.flag.level for f in findings), key=SEVERITY.__getitem__, default=ROUTINE)
 
 
+def _more(found: Sequence[Finding], extra: Sequence[Finding]) -> list[Finding]:
+    """The extra findings of flags not found yet; the learned model's only when nothing found is an
+    emergency (it is a safety net: its flag is a guess, the others' flags are what was said)."""
+    have = {f.flag.id for f in found}
+    emergency = any(f.flag.level == EMERGENCY for f in (*found, *extra) if f.detector != "learned")
+    return [f for f in extra if f.flag.id not in have and not (f.detector == "learned" and emergency)]
+
+
 def triage_conversation(messages: Sequence[str], semantic=None, catalogue: Catalogue | None = None) -> Triage:
     """The verdict for the visitor's messages, oldest first (the newest is the one being answered).
 
@@ -294,8 +302,8 @@ def triage_conversation(messages: Sequence[str], semantic=None, catalogue: Catal
     caution: list[Flag] = []
     if semantic is not None:
         sem = semantic.assess([m[:50_000] for m in messages if m and m.strip()])
-        findings += [f for f in sem.findings if f.flag.id not in {x.flag.id for x in findings}]
-        latest_findings += [f for f in sem.latest if f.flag.id not in {x.flag.id for x in latest_findings}]
+        findings += _more(findings, sem.findings)
+        latest_findings += _more(latest_findings, sem.latest)
         caution = list(sem.caution)
     return _verdict(findings, caution, _level(latest_findings))
 
