@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from assistant.core.records import passage_from
 _KEEP = {"after", "before", "into", "off", "over", "out", "down", "up", "against", "through", "under", "below", "above", "during", "again"}
 
 
+@functools.cache
 def _stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 

@@ -261,7 +261,8 @@ class Retriever:
         if len(texts) > 1:  # the words of the subject and the questions count twice
             lexical = lexical + PIECE_KEYWORD_WEIGHT * index.lexical.scores(" ".join(texts[1:]))
         if within is not None:
-            allowed = np.isin(index.article_of, [a for a, s in enumerate(index.sources) if s in set(within)])
+            wanted = set(within)
+            allowed = np.isin(index.article_of, [a for a, source in enumerate(index.sources) if source in wanted])
             dense = np.where(allowed, dense, -np.inf)
             lexical = np.where(allowed, lexical, 0.0)
         n = min(self.candidates, len(index))

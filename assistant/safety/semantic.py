@@ -116,6 +116,7 @@ class SemanticDetector:
         self.escalate_at, self.caution_at, self.margin = escalate_at, caution_at, margin
         self._lock = threading.Lock()
         self._index: tuple[np.ndarray, np.ndarray, list[Flag]] | None = None
+        self._emergency: np.ndarray | None = None  # which exemplars belong to emergency flags, with the index
 
     # ------------------------------------------------------------------ the exemplar index
 
@@ -171,7 +172,9 @@ class SemanticDetector:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = self._build()
+                    index = self._build()
+                    self._emergency = np.array([f.level == EMERGENCY for f in index[2]], dtype=bool)
+                    self._index = index
         return self._index
 
     # ------------------------------------------------------------------ clauses
@@ -208,9 +211,8 @@ class SemanticDetector:
                 continue
             sims = vectors @ exemplars.T
             nearest = sims.argmax(axis=1)
-            emergency = np.array([f.level == EMERGENCY for f in flags])
-            if emergency.any():
-                row, col = np.unravel_index(np.argmax(np.where(emergency[None, :], sims, -2.0)), sims.shape)
+            if self._emergency.any():
+                row, col = np.unravel_index(np.argmax(np.where(self._emergency[None, :], sims, -2.0)), sims.shape)
                 if sims[row, col] > nearest_emergency[0]:
                     nearest_emergency = (float(sims[row, col]), flags[int(col)])
             best = sims[np.arange(len(texts)), nearest]
