@@ -45,6 +45,10 @@ ESCALATE_AT = 0.80
 CAUTION_AT = 0.62
 MARGIN = 0.08
 MIN_WORDS = 3
+#: The learned model's caution band names a sign only when some clause comes at least this close to one of
+#: its exemplars; below that the nearest sign is a guess ("can my husband come in with me? I'm a bit anxious"
+#: got the domestic-abuse line). Its escalations do not depend on it.
+LEARNED_NEAR = 0.45
 
 
 #: The learned emergency model for each embedding backend (bench/triage_train.py); fp32 backends
@@ -239,7 +243,7 @@ class SemanticDetector:
                 findings.setdefault(flag.id, finding)
                 if len(wholes) == 1 or model.score(wholes[-1]) >= model.threshold:
                     latest.setdefault(flag.id, finding)
-            elif score >= model.caution:
+            elif score >= model.caution and nearest_emergency[0] >= LEARNED_NEAR:
                 caution.setdefault(flag.id, flag)
         return SemanticResult(tuple(findings.values()), tuple(latest.values()), tuple(caution.values()))
 

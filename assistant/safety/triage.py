@@ -103,13 +103,15 @@ _NEGATION = re.compile(
     r"no sign of|no signs of|no problems? with|no issues? with|no trouble|no change in|no changes? (?:to|in|with)|"
     r"ruled out|negative for)\b"
 )
+#: "Never had/felt ... like it/before": the sign is there, unlike any before.
+_NEVER_LIKE = re.compile(r"\bnever (?:had|felt|known|experienced)\b(?: \w+){0,5}? (?:like (?:it|this|that)|before)\b")
 #: Turns that make a clause *about* a warning sign rather than a report of one.
 _HYPOTHETICAL = re.compile(
     r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
     r"warning signs?|red flags?|(?:a |the )?signs? of|symptoms of|does \w+(?: \w+){0,8} mean|do \w+(?: \w+){0,8} mean|"
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
-    r"asked (?:me )?(?:about|if)|checked (?:me )?for|screened for|leaflet|just curious|"
+    r"asked (?:me )?(?:about|if)|checked (?:me )?for|screened for|leaflet|just curious|(?:know|heard|read|aware|understand) (?:that )?(?:\w+ ){1,4}?can be (?:serious|dangerous|an emergency|a sign)|"
     r"(?:can|could|does|do|would|will) (?:\w+ ){0,4}?cause|when should i (?:go|call|worry|see)|what should i look)\b"
 )
 
@@ -151,6 +153,8 @@ def _negated(clause: str, start: int) -> bool:
     """A negation within the five words before ``start``, not across a comma, or a negated list
     reaching it ("no problems with the toilet or anything down below")."""
     before = _NEW_SUBJECT.split(clause[:start].rsplit(",", 1)[-1])[-1]  # "won't shift and his neck aches"
+    if _NEVER_LIKE.search(clause):  # "never had a head pain like it" is a comparison, not a negation
+        before = re.sub(r"\bnever\b", " ", before)
     words = before.split()
     return bool(_NEGATION.search(" ".join(words[-5:]))) or bool(_NEGATED_LIST.search(" ".join(words[-9:])))
 

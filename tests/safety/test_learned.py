@@ -42,6 +42,18 @@ def test_when_the_model_is_only_fairly_sure_the_answer_leads_with_the_signs_safe
     assert not [f for f in verdict.findings if f.detector == "learned"]
 
 
+def test_a_fairly_sure_model_gives_no_safety_line_when_no_sign_is_near_what_was_said(tmp_path):
+    embedder = FakeEmbedder()
+    words = "do you take card payments at reception or only cash"
+    direction = np.asarray(embedder.embed_query(words), dtype=np.float32)
+    unsure = LearnedModel(direction * 10, -5.0, 0.999, 0.9, embedder.model_id)
+    detector = SemanticDetector(embedder, cache_dir=tmp_path, learned=unsure)
+    exemplars, _, _ = detector._vectors()
+    assert float((exemplars @ direction).max()) < 0.45  # nothing in the catalogue is close
+    verdict = triage_conversation([words], detector)
+    assert verdict.level == "routine" and verdict.caution == ()
+
+
 def test_the_model_reads_the_whole_conversation():
     embedder = FakeEmbedder()
     first, second = embedder.embed_query("bad back since friday"), embedder.embed_query("legs like lead today")
