@@ -207,12 +207,14 @@ def run_langchain(corpus: Path, work: Path, queries: list[dict], model_path: str
 STEPS = (
     ("vector + BM25 over all chunks, nothing else", {
         "spelling": False, "heading_weight": 0.0, "subject_weight": 0.0, "question_weight": 0.0, "article_weight": 0.0,
+        "title_weight": 0.0,
     }),
     ("+ spelling forgiven", {"spelling": None}),
     ("+ title and section heading as a field", {"heading_weight": None}),
     ("+ subject line weighed", {"subject_weight": None}),
     ("+ each question searched", {"question_weight": None}),
     ("+ whole article (passages add up)", {"article_weight": None}),
+    ("+ keywords in the title field (BM25 over titles)", {"title_weight": None}),
 )
 
 

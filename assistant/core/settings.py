@@ -146,6 +146,10 @@ class SearchSettings(_Section):
         0.4, env="ARTICLE_WEIGHT", ge=0.0, le=5.0,
         description="Weight of the match with the whole article (all its passages at once) in an article's score.",
     )
+    title_weight: float = setting(
+        0.25, env="TITLE_WEIGHT", ge=0.0, le=5.0,
+        description="Weight of the message's keywords found in an article's title and tags (BM25 over titles) in an article's score.",
+    )
     subject_weight: float = setting(
         0.25, env="SUBJECT_WEIGHT", ge=0.0, le=5.0,
         description="Weight of a long message's subject line, against the whole message (1).",

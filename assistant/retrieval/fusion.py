@@ -87,12 +87,15 @@ def score_passages(passages: Sequence[Passage], dense_weight: float = 0.7) -> li
 def rank_articles(
     passages: Sequence[Passage], k: int, min_relevance: float, dense_weight: float = 0.7,
     article_similarity: Mapping[str, float] | None = None, article_weight: float = 0.0,
+    title_match: Mapping[str, float] | None = None, title_weight: float = 0.0,
 ) -> list[SearchHit]:
     """One hit per article, best first, with its best passage.
 
     ``relevance`` is the article's best passage similarity; articles below
     ``min_relevance`` are left out ("no good source"). ``article_similarity`` (by
-    source) is the similarity of each whole article, mixed in with ``article_weight``.
+    source) is the similarity of each whole article, mixed in with ``article_weight``;
+    ``title_match`` (by source) is the BM25 score of each article's title, divided by the best
+    one and mixed in with ``title_weight``.
     """
     scale = _Scale(passages, dense_weight)
     whole = article_similarity or {}
@@ -100,6 +103,8 @@ def rank_articles(
     for p in score_passages(passages, dense_weight):
         by_source.setdefault(p.source, []).append(p)
     ranked = []
+    titles = title_match or {}
+    best_title = max((titles.get(source, 0.0) for source in by_source), default=0.0)
     for group in by_source.values():
         sims = [p.similarity for p in group if p.similarity is not None]
         relevance = max(sims, default=float("-inf"))
@@ -107,8 +112,13 @@ def rank_articles(
             continue
         best_lexical = max((p.lexical or 0.0 for p in group), default=0.0)
         score = scale.mix(relevance if sims else None, best_lexical)
+        extra, weight = 0.0, 0.0
         if article_weight > 0:
-            score = (score + article_weight * scale.dense(whole.get(group[0].source))) / (1.0 + article_weight)
+            extra, weight = article_weight * scale.dense(whole.get(group[0].source)), article_weight
+        if title_weight > 0:
+            title = titles.get(group[0].source, 0.0) / best_title if best_title > 0 else 0.0
+            extra, weight = extra + title_weight * title, weight + title_weight
+        score = (score + extra) / (1.0 + weight)
         ranked.append((score, relevance, group))
     ranked.sort(key=lambda t: (t[0], t[1]), reverse=True)
     hits = []

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.records import Passage, embed_text
-from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical import LexicalIndex, TitleIndex
 from assistant.retrieval.spelling import Speller, word_counts
 
 #: Chunk vectors are read from the store in batches of this many ids.
@@ -61,6 +61,14 @@ class SearchIndex:
         article = {source: i for i, source in enumerate(self.sources)}
         self.article_of = np.array([article[p.source] for p in self.passages], dtype=np.int64)
         self.articles = _centroids(self.vectors, self.article_of, len(self.sources))
+        # an article's title field: its title and, where its front matter has them, its tags ("SPD", "painful arc")
+        titles: dict[str, str] = {}
+        for _, _, meta in docs:  # the tags are kept with an article's first chunk
+            source = meta.get("source", "")
+            titles[source] = titles.get(source) or meta.get("title") or ""
+            if meta.get("article_tags"):
+                titles[source] += f" {meta['article_tags']}"
+        self.titles = TitleIndex(titles.get(source, "") for source in self.sources)
         counts = word_counts(embed_text(p.section, p.text) for p in self.passages)
         self.speller = Speller(counts, known=lambda w: self.lexical.knows(w) or bool(known and known(w)))
 

@@ -5,7 +5,8 @@ articles use, and a long message's subject line and questions get vectors of the
 (pooled from the message's forward pass) and count twice in the keyword score, so they
 weigh more than the story around them, and each question is searched. A passage's
 similarity mixes its text with its title and section heading; an article's score adds
-the similarity of the whole article (all its passages at once).
+the similarity of the whole article (all its passages at once) and the message's keywords found in
+its title.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Retriever:
         self.dense_weight = search.dense_weight
         self.heading_weight = search.heading_weight
         self.article_weight = search.article_weight
+        self.title_weight = search.title_weight
         self.subject_weight = search.subject_weight
         self.question_weight = search.question_weight
         self.spelling = search.spelling
@@ -279,13 +281,20 @@ class Retriever:
         passages = [
             replace(index.passages[i], similarity=float(dense[i]), lexical=float(lexical[i]) or None) for i in rows
         ]
-        whole = {}
+        whole, titled = {}, {}
+        articles = sorted({int(index.article_of[i]) for i in rows})
         if self.article_weight > 0:
-            articles = sorted({int(index.article_of[i]) for i in rows})
             article_sims = combine(index.articles[articles] @ vectors.T, w, asks)
             whole = {index.sources[a]: float(s) for a, s in zip(articles, article_sims)}
+        if self.title_weight > 0:  # the message's keywords in the title field, its subject and questions again
+            title = index.titles.scores(text)
+            if len(texts) > 1:
+                title = title + PIECE_KEYWORD_WEIGHT * index.titles.scores(" ".join(texts[1:]))
+            titled = {index.sources[a]: float(title[a]) for a in articles}
         relevance = self.min_relevance if floor is None else floor
-        hits = rank_articles(passages, k, relevance, self.dense_weight, whole, self.article_weight)
+        hits = rank_articles(
+            passages, k, relevance, self.dense_weight, whole, self.article_weight, titled, self.title_weight
+        )
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
 

@@ -49,3 +49,15 @@ def test_relevance_floor_drops_weak_articles():
     hits = rank_articles(passages, k=5, min_relevance=0.3)
     assert [h.source for h in hits] == ["heel"]
     assert rank_articles(passages, k=5, min_relevance=0.9) == []
+
+
+def test_the_title_match_is_mixed_in_as_a_share_of_the_best_one():
+    passages = [P("k1", "knee", 0.60), P("h1", "heel", 0.58)]
+    plain = rank_articles(passages, k=5, min_relevance=0.0)
+    assert [h.source for h in plain] == ["knee", "heel"]
+    titled = rank_articles(passages, k=5, min_relevance=0.0, title_match={"heel": 4.0, "knee": 1.0}, title_weight=1.0)
+    assert [h.source for h in titled] == ["heel", "knee"]
+    heel = titled[0]
+    assert heel.score == pytest.approx((0.0 + 1.0) / 2.0)  # the lower similarity scales to 0; the best title to 1
+    assert titled[1].score == pytest.approx((0.7 + 0.25) / 2.0)
+    assert rank_articles(passages, k=5, min_relevance=0.0, title_match={}, title_weight=0.5)[0].source == "knee"

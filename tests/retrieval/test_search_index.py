@@ -95,3 +95,21 @@ def test_evidence_from_several_passages_of_one_article_adds_up():
     ranked = rank_articles(passages, 3, 0.0, article_similarity=whole, article_weight=0.4)
     assert [h.source for h in ranked][:2] == ["many", "one"]
     assert ranked[0].relevance == pytest.approx(0.58)  # the floor still looks at the best passage
+
+
+def test_the_title_field_holds_each_articles_title_and_tags():
+    docs = [
+        ("p1", "Keep your knees together when you turn over in bed.", {
+            "source": "pgp.md", "title": "Pelvic girdle pain in pregnancy", "section": "Pelvic girdle pain > Tips",
+            "article_tags": "PGP, SPD, pregnancy"}),
+        ("p2", "Most people recover after the birth.", {"source": "pgp.md", "title": "Pelvic girdle pain in pregnancy",
+                                                        "section": "Pelvic girdle pain > Outlook"}),
+        ("k1", "Step-ups strengthen the thigh.", {"source": "knee.md", "title": "Kneecap pain", "section": "Kneecap pain > Exercises"}),
+    ]
+    fake = FakeEmbedder()
+    idx = SearchIndex(docs, lambda ids: {i: fake.embed_query(i) for i in ids}, fake.embed_documents, dimension=fake.dimension)
+    spd = idx.titles.scores("getting out of the car with my SPD")
+    assert spd[0] > 0 and spd[1] == 0  # the tag, kept with the article's first chunk only, is in its field
+    knee = idx.titles.scores("my kneecap hurts")
+    assert knee[1] > 0 and knee[0] == 0
+    assert not idx.titles.scores("what are your opening hours").any()
