@@ -40,7 +40,8 @@ def test_a_message_close_to_a_sign_gets_its_safety_line_and_no_self_care(detecto
     from assistant.core.settings import SafetySettings
     from assistant.safety.screen import screen
 
-    message = "went over on my ankle playing netball, it's puffy, can I still play on saturday?"
+    # well inside the band (cosine 0.70 to its nearest sign's exemplar; caution from 0.62, escalation at 0.80)
+    message = "jarred my ankle coming down from a rebound at netball, bit puffy, ok to play this weekend?"
     verdict = triage_conversation([message], detector)
     assert verdict.level == "routine" and verdict.caution, verdict
     checked = screen(message, SafetySettings(), semantic=detector)
