@@ -10,7 +10,7 @@ set it never saw, at most ``--max-false`` of routine conversations are escalated
 ``--max-caution`` more get the nearest warning sign's safety line (the caution band).
 
     python bench/triage_train.py                 # writes assistant/safety/data/learned-*.npz
-    python bench/triage_train.py --backends onnx-int8 --check NEW_SET.jsonl
+    python bench/triage_train.py --backends onnx-int8   # one backend only
 
 A conversation's vector is the normalised mean of its visitor messages' vectors (the vectors
 search and the semantic detector already make), exactly as ``assistant.safety.semantic`` scores it.
