@@ -14,9 +14,10 @@ follow another step are not).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -101,6 +102,14 @@ def _stemmer():
 
 
 @lru_cache(maxsize=4096)
+def pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent stemmed content words: a phrase the question and a unit share ("painful arc")."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+    stems = _stemmer().stemWords(words)
+    return frozenset(zip(stems, stems[1:]))
+
+
+@lru_cache(maxsize=4096)
 def terms(text: str) -> frozenset[str]:
     """Stemmed content words."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
@@ -113,11 +122,15 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 # --------------------------------------------------------------------------- the plan
 
+#: Words a supporting list may add beyond an answer's budget: a short list reads faster than its words suggest.
+LIST_ALLOWANCE = 40
+
 #: Answers with a recognisable shape: for these the best article's every section is looked through.
 SHAPED = frozenset({"cost", "hours", "duration"})
 
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
-WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1}
+WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
+           "phrase": 0.1}
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,7 @@ def score_units(
     wanted = intents(asked or question)
     primary = wanted[0] if wanted else None
     q_terms = terms(question)
+    q_pairs = pairs(asked or question)
     urgent_words = bool(_URGENT_WORDS.search(question))
     top = hits[0].score if hits else 0.0
     raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, float]] = []
@@ -209,9 +223,9 @@ def score_units(
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue
-                u_terms = terms(unit.text)
-                lexical = len(q_terms & (u_terms | head_terms)) / len(q_terms) if q_terms else 0.0
                 bonus = 0.0
+                if q_pairs & pairs(unit.text):
+                    bonus += WEIGHTS["phrase"]
                 if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))):
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
                 if any(heading_cue(i, heading) for i in wanted[:2]):
@@ -220,15 +234,28 @@ def score_units(
                     bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
                 bonus -= WEIGHTS["article"] * rank + 0.02 * p_rank + 0.004 * unit.index
                 bonus += WEIGHTS["passage"] * passage.score
-                raw.append((unit, tuple(units), passage, rank, p_rank, fit, WEIGHTS["lexical"] * lexical + bonus))
-    fits = [f for *_, f, _ in raw if f is not None]
+                raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), bonus))
+    fits = [f for *_, f, _, _ in raw if f is not None]
     lo, hi = (min(fits), max(fits)) if fits else (0.0, 1.0)
+    weight = _rarity(q_terms, [shared for *_, shared, _ in raw])
+    whole = sum(weight.values())
     out = []
-    for unit, units, passage, rank, p_rank, fit, partial in raw:
+    for unit, units, passage, rank, p_rank, fit, shared, bonus in raw:
         meaning = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
-        out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + partial))
+        lexical = sum(weight[t] for t in shared) / whole if whole else 0.0
+        out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + WEIGHTS["lexical"] * lexical + bonus))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
+
+def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Each question word's weight: rarer among the candidate units, heavier ("arc" in "what does painful arc
+    mean?" says more about which unit answers than "shoulder", which half the article's units share)."""
+    n = len(shared)
+    return {t: math.log(1.0 + (n + 1) / (1 + sum(t in s for s in shared))) for t in q_terms}
+
+
+#: A question after a measure (how much pain, how many times, how hard) asks about the exercises, not for them.
+_MEASURE = re.compile(r"\bhow (?:much|many|often|hard|far|long|heavy)\b", re.IGNORECASE)
 
 #: Words of asking, not of subject ("any advice for ...", "tips for ...")
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
@@ -278,6 +305,59 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
                  best.score, is_list=True)
 
 
+def _support_list(best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...]) -> tuple[Block | None, bool]:
+    """The one list an answer led by a sentence may quote, with its lead-in ("Common triggers include:" after
+    "it is mostly a problem of load" answers "why would he get this?"), and whether it is on the point.
+
+    On the point: a list under a heading about what was asked, among the units worth quoting at all; it then
+    comes before other support. Otherwise the best list close to the best unit, quoted only if there is room.
+    Never a list of warning signs: they lead only when asked about."""
+    nearby = None
+    for s in scored[1:]:
+        if s.score < best.score - 0.35:
+            break
+        if s.unit.kind == "sentence":
+            continue
+        block = _list_block(s, scored)
+        heading = s.passage.section.split(" > ")[-1]
+        if WARNING_SECTION.search(heading) or any(_WARNING_UNIT.search(x) for x in block.lines):
+            continue
+        if any(heading_cue(i, heading) for i in wanted[:2]):
+            return block, True
+        if nearby is None and s.score >= best.score - 0.1:
+            nearby = block
+    return nearby, False
+
+
+def _fuller(scored: Sequence[_Scored]) -> dict[str, str]:
+    """A step quoted with the dependent sentences that follow it ("Hold for 30 to 45 seconds."), where they
+    were joined: the step alone leaves out how long to hold or how often to repeat."""
+    joined = {}
+    for s in scored:
+        if s.unit.kind == "sentence" and s.unit.start is not None:
+            key = (s.passage.chunk_id, s.unit.start)
+            if len(s.unit.text) > len(joined.get(key, "")):
+                joined[key] = s.unit.text
+    return {plain(s.unit.text): plain(joined[(s.passage.chunk_id, s.unit.start)])
+            for s in scored if s.unit.kind == "sentence" and s.unit.start is not None
+            and joined[(s.passage.chunk_id, s.unit.start)] != s.unit.text}
+
+
+def _named(blocks: list[Block]) -> list[Block]:
+    """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
+    ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again."""
+    named, out = set(), []
+    for block in blocks:
+        parts = block.passage.section.split(" > ")
+        if (block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2])
+                or not is_self_care(block.lines[0])):
+            out.append(block)
+            continue
+        named.add(parts[-1])
+        out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))
+    return out
+
+
 def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
     """For "which exercises?": the best article's exercises by name, each with its first step, as a list.
 
@@ -285,8 +365,9 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     ("how long do I hold the calf stretch?" is answered from that exercise's own text).
     """
     wanted = intents(asked or question)
-    if not hits or not wanted or wanted[0] != "exercises" or "yes_no" in wanted:
-        return None  # "is the ITB stretch OK for it?" asks for a judgement, not a list
+    if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
+            or _MEASURE.search(asked or question)):
+        return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list
     q_terms = terms(question)
     parent, items = None, []
     for passage in hits[0].passages:
@@ -320,8 +401,9 @@ def plan(
     if not scored:
         return []
     best = scored[0]
+    fuller = _fuller(scored)
     if best.unit.kind == "sentence":
-        lead = Block((plain(best.unit.text),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
+        lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
         lead = _list_block(best, scored)
     chosen = [lead]
@@ -329,14 +411,20 @@ def plan(
     seen_terms = [terms(" ".join(lead.lines))]
     words = lead.words
     floor = best.score - 0.35
+    extra_list, on_point = _support_list(best, scored, intents(asked or question)) if not lead.is_list else (None, False)
+    if extra_list is not None and on_point:  # under a heading about what was asked: it comes before other support
+        chosen.append(extra_list)
+        seen_terms.append(terms(" ".join(extra_list.lines)))
+        words += extra_list.words
+        extra_list = None
     for s in scored[1:]:
         if len(chosen) >= max_sentences or s.score < floor:
             break
         if s.unit.kind != "sentence":
-            continue  # lists are quoted whole, and only when one leads
-        if lead.is_list and (s.passage.chunk_id, s.unit.list_id) in used:
+            continue  # lists are quoted whole: the lead, or the one support list
+        if (s.passage.chunk_id, s.unit.list_id) in used and s.unit.list_id is not None:
             continue
-        text = plain(s.unit.text)
+        text = fuller.get(plain(s.unit.text), plain(s.unit.text))
         t = terms(text)
         if any(_overlap(t, other) > 0.5 for other in seen_terms) or any(text in line for b in chosen for line in b.lines):
             continue
@@ -346,4 +434,7 @@ def plan(
         chosen.append(Block((text,), s.passage, s.article_rank, (s.passage_rank, s.unit.index), s.score))
         seen_terms.append(t)
         words += n
-    return [lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]
+    if extra_list is not None and not any(_overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
+        if words + extra_list.words <= max_words + LIST_ALLOWANCE:
+            chosen.append(extra_list)
+    return _named([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))])

@@ -17,21 +17,23 @@ _WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late)"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
 _Q = {
-    "cost": r"\b(?:how much|cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
+    # "how much pain is OK?" asks about pain, not money
+    "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement)\b)|"
+            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you)\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
-    "duration": r"\b(?:how long|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
+    "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|get better|go away|lasts?(?! (?:week|month|year|night|time|weekend|few|couple|\w+day)\b)|"
                 r"take to|back to|play again|run again|return)\b",
-    "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|"
+    "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|"
                r"should i be worried|wear(?:ing)? out|worn out)\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*)\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i|best way|tips?|advice|sleep|shoes|footwear|lift|carry|sit|pillow)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*)\b",
-    "when_to_see": r"\b(?:when (?:should|do) i (?:see|book|get|go)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
-                   r"worth (?:seeing|booking|coming)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
+    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
+                   r"worth (?:seeing|booking|coming)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b)",
     "yes_no": r"^(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b",
 }
@@ -54,14 +56,14 @@ _CUE = {
     "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
                    r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
-    "yes_no": r"^(?:yes|no)\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
+    "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay))\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
 }
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
 
 _HEADING = {
     "cost": r"\b(?:cost|price|fee|charges?|pay|insurance)\b",
     "hours": r"\b(?:opening|hours|open)\b",
-    "duration": r"\b(?:how long|recover\w*|outlook|return|get back|timescale|prognosis)\b",
+    "duration": r"\b(?:how long|how often|how frequently|recover\w*|outlook|return|get back|timescale|prognosis)\b",
     "serious": r"\b(?:serious|worry|worried|normal|damage|harm|safe)\b",
     "cause": r"\b(?:why|causes?|what causes|happen\w*)\b",
     "helps": r"\b(?:help\w*|treat\w*|what (?:can|should) you do|self|manag\w*|tips|advice|ease)\b",
@@ -78,10 +80,10 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
-    "duration": r"\bhow long\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+    "duration": r"\bhow long\b|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
-    "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does)\b|\bhow (?:come|did i get|have i got|can i have)\b",
+    "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
 }
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}

@@ -308,6 +308,11 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "duration" not in intents("where should the head rest be set? had whiplash last month")
     assert "hours" not in intents("neck is stiff, is it best to rest it all weekend?")
     assert "hours" in intents("can I get seen early before work?")
+    assert "cost" not in intents("how much pain is ok when I'm doing the exercises?")
+    assert intents("how often should she be getting up from the desk?")[0] == "duration"
+    assert intents("I stretch every night but the pain comes back. Why isn't it working?")[0] == "cause"
+    assert "when_to_see" in intents("neck still sore ten days after the crash, at what point should she book?")
+    assert "when_to_see" in intents("should I be seeing someone about this or will it sort itself out?")
 
 
 def test_a_subject_term_can_be_a_pattern():
@@ -344,9 +349,44 @@ def test_which_exercises_lists_them_by_name_with_their_first_step(tmp_path, back
     assert "Exercises to try:" not in named.answer and "Hold for 30 seconds" in named.answer, named.answer
     judgement = services.assistant.ask("is it ok to do heel raises every day?").answer
     assert "Exercises to try:" not in judgement.answer, judgement.answer
+    measure = services.assistant.ask("how much pain is ok when I do the exercises for my heel?").answer
+    assert "Exercises to try:" not in measure.answer, measure.answer
+
+
+def test_an_exercise_step_is_quoted_with_its_name_and_the_hold_that_follows_it(tmp_path, backend):
+    services = _exercise_article(tmp_path, backend)
+    answer = services.assistant.ask("how long do I hold the calf stretch against a wall?").answer
+    assert ("Calf stretch against a wall: Stand facing a wall with one foot behind the other. "
+            "Hold for 30 seconds and repeat three times.") in answer.answer, answer.answer
+    assert answer.answer.count("Calf stretch against a wall:") == 1 and answer.grounded
+
+
+def test_a_cause_answer_quotes_the_list_of_triggers_but_never_a_list_of_warning_signs(tmp_path, backend):
+    services = one_article_clinic(tmp_path, backend, "kneecap", "Kneecap pain: pain at the front of the knee", {
+        "Why does it happen?": "Kneecap pain is mostly a problem of load on the knee.\n\nCommon triggers include:\n\n"
+                               "- a sudden increase in sport or running\n- growth spurts in teenagers\n"
+                               "- weakness in the thigh muscles",
+        "When to seek urgent help": "Get help the same day if:\n\n- your knee is hot, red and swollen with a fever\n"
+                                    "- the knee locked and will not straighten after an injury",
+    })
+    answer = services.assistant.ask("why would my son get kneecap pain? he plays a lot of sport").answer
+    assert "Common triggers include:\n- a sudden increase in sport or running\n- growth spurts in teenagers" in answer.answer, answer.answer
+    assert "fever" not in answer.answer and "locked" not in answer.answer, answer.answer
 
 
 def test_how_long_is_answered_from_any_section_of_the_best_article(tmp_path, backend):
     services = _exercise_article(tmp_path, backend)
     answer = services.assistant.ask("how long does heel pain take to go away?").answer
     assert "several months to settle" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_the_sentence_with_the_rare_word_asked_about_leads(tmp_path, backend):
+    # "painful" and "shoulder" are in most sentences, "arc" in one: the rare word says which sentence answers
+    services = one_article_clinic(tmp_path, backend, "shoulder", "Shoulder impingement", {
+        "About it": "A painful shoulder is a common problem for people who reach overhead at work. "
+                    "A painful shoulder is often worse at night when you lie on it. "
+                    "Painful shoulders usually improve with the right exercises over a few months. "
+                    "The arc is the range where lifting your arm out to the side hurts in the middle of the movement.",
+    })
+    answer = services.assistant.ask("what does a painful arc in the shoulder mean").answer
+    assert answer.answer.startswith("The arc is the range"), answer.answer
