@@ -69,9 +69,10 @@ _SELF_CARE = re.compile(
 )
 
 
-def is_self_care(sentence: str) -> bool:
-    """True for an exercise, stretching, loading or weight-bearing instruction."""
-    return bool(_SELF_CARE.search(plain(sentence)))
+def is_self_care(text: str) -> bool:
+    """True for an exercise, stretching, loading or weight-bearing instruction, in any sentence of ``text``
+    (a step quoted with the sentence after it: "Clamshells build the hip. Repeat ten times on each side.")."""
+    return any(_SELF_CARE.search(part) for part in re.split(r"(?<=[.!?])\s+", plain(text)) if part)
 
 
 def standalone(sentence: str) -> str | None:
@@ -349,8 +350,7 @@ def _named(blocks: list[Block]) -> list[Block]:
     named, out = set(), []
     for block in blocks:
         parts = block.passage.section.split(" > ")
-        if (block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2])
-                or not is_self_care(block.lines[0])):
+        if block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2]):
             out.append(block)
             continue
         named.add(parts[-1])

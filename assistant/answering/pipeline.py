@@ -10,7 +10,8 @@ from dataclasses import replace
 
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, topic
-from assistant.answering.subjects import covers, subjects
+from assistant.answering.intent import intents
+from assistant.answering.subjects import covers, services, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
@@ -115,7 +116,10 @@ class Assistant:
         if follow and not self.chat_model and result.hits:
             # the conversation chose the articles; the new question chooses what to quote from them
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
-        hits = on_topic(result.hits, subjects(focus))
+        wanted = subjects(focus)
+        if intents(q)[:1] in (("cost",), ("hours",)):
+            wanted &= services()  # a price or opening-hours question is about the clinic, whatever body part it names
+        hits = on_topic(result.hits, wanted)
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))

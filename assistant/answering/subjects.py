@@ -27,6 +27,12 @@ def _groups() -> dict[str, re.Pattern[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def services() -> frozenset[str]:
+    """The groups that are the clinic's own services and admin (home visits, insurance, parking ...)."""
+    return frozenset(yaml.safe_load(SUBJECTS.read_text(encoding="utf-8")).get("services", ()))
+
+
 def _plain(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 

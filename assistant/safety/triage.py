@@ -112,7 +112,8 @@ _HYPOTHETICAL = re.compile(
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
     r"asked (?:me )?(?:about|if)|checked (?:me )?for|(?:said|told (?:me|us|him|her)|need|needs|have|has)(?: to)? check (?:\w+ )?for|screened for|leaflet|just curious|(?:know|heard|read|aware|understand) (?:that )?(?:\w+ ){1,4}?can be (?:serious|dangerous|an emergency|a sign)|"
-    r"(?:can|could|does|do|would|will) (?:\w+ ){0,4}?cause|when should i (?:go|call|worry|see)|what should i look)\b"
+    r"(?:can|could|does|do|would|will) (?:\w+ ){0,4}?cause|when should i (?:go|call|worry|see)|what should i look|"
+    r"(?:only|just) (?:joking|kidding)|\bjk\b)\b"
 )
 
 

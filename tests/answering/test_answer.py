@@ -390,3 +390,37 @@ def test_the_sentence_with_the_rare_word_asked_about_leads(tmp_path, backend):
     })
     answer = services.assistant.ask("what does a painful arc in the shoulder mean").answer
     assert answer.answer.startswith("The arc is the range"), answer.answer
+
+
+def test_a_price_question_is_answered_from_the_faq_whatever_body_part_it_mentions(tmp_path, backend):
+    from conftest import article_md
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "faq.md").write_text(article_md("Clinic FAQ", "faq", {
+        "How much does physiotherapy cost?": "Our prices are:\n\n- Initial assessment: £65\n- Home visit: from £90",
+    }), encoding="utf-8")
+    (folder / "knee.md").write_text(article_md("Knee pain: getting moving again", "knee", {
+        "What helps": "After a knee replacement, walking a little more each day helps the knee recover. "
+                      "Your knee may feel stiff for a few weeks after the operation.",
+    }), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, min_relevance=0.05, _env_file=None)
+    services = Services(settings, backend=backend, embedder=FakeEmbedder(dimension=512))
+    operations.ingest(services)
+    answer = services.assistant.ask("my dad had his knee replaced and cant drive, can someone come out to the house? "
+                                    "how much is that?").answer
+    assert "Home visit: from £90" in answer.answer, answer.answer
+
+
+def test_when_to_see_someone_is_not_answered_with_the_exercise_list(tmp_path, backend):
+    services = _exercise_article(tmp_path, backend)
+    answer = services.assistant.ask("been doing the calf stretch for my heel for a month, "
+                                    "at what point should I book in with someone?").answer
+    assert "Exercises to try:" not in answer.answer, answer.answer
+
+
+def test_a_step_joined_to_its_repeat_line_counts_as_self_care():
+    from assistant.answering.extractive import is_self_care
+
+    assert not is_self_care("Clamshells build the side of the hip and help the piriformis settle.")
+    assert is_self_care("Clamshells build the side of the hip and help the piriformis settle. Repeat ten times on each side.")
