@@ -188,7 +188,7 @@ def score_units(
     q_pairs = pairs(asked or question)
     urgent_words = bool(_URGENT_WORDS.search(question))
     top = hits[0].score if hits else 0.0
-    raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, float]] = []
+    raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, frozenset[str], float]] = []
     for rank, hit in enumerate(hits[:max_articles]):
         if rank and hit.score < 0.75 * top:
             break  # far behind the best article: off the point
