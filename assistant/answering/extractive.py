@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
+from assistant.answering.intent import WARNING_SECTION, asks_measure, heading_cue, intents, unit_cue
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import Unit, plain, split_units
 from assistant.safety.policy import looks_like_injection
@@ -255,9 +255,6 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
     return {t: math.log(1.0 + (n + 1) / (1 + sum(t in s for s in shared))) for t in q_terms}
 
 
-#: A question after a measure (how much pain, how many times, how hard) asks about the exercises, not for them.
-_MEASURE = re.compile(r"\bhow (?:much|many|often|hard|far|long|heavy)\b", re.IGNORECASE)
-
 #: Words of asking, not of subject ("any advice for ...", "tips for ...")
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 
@@ -306,7 +303,9 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
                  best.score, is_list=True)
 
 
-def _support_list(best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...]) -> tuple[Block | None, bool]:
+def _support_list(
+    best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...], floor: float,
+) -> tuple[Block | None, bool]:
     """The one list an answer led by a sentence may quote, with its lead-in ("Common triggers include:" after
     "it is mostly a problem of load" answers "why would he get this?"), and whether it is on the point.
 
@@ -315,7 +314,7 @@ def _support_list(best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, .
     Never a list of warning signs: they lead only when asked about."""
     nearby = None
     for s in scored[1:]:
-        if s.score < best.score - 0.35:
+        if s.score < floor:
             break
         if s.unit.kind == "sentence":
             continue
@@ -366,7 +365,7 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     """
     wanted = intents(asked or question)
     if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
-            or _MEASURE.search(asked or question)):
+            or asks_measure(asked or question)):
         return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list
     q_terms = terms(question)
     parent, items = None, []
@@ -411,7 +410,7 @@ def plan(
     seen_terms = [terms(" ".join(lead.lines))]
     words = lead.words
     floor = best.score - 0.35
-    extra_list, on_point = _support_list(best, scored, intents(asked or question)) if not lead.is_list else (None, False)
+    extra_list, on_point = _support_list(best, scored, intents(asked or question), floor) if not lead.is_list else (None, False)
     if extra_list is not None and on_point:  # under a heading about what was asked: it comes before other support
         chosen.append(extra_list)
         seen_terms.append(terms(" ".join(extra_list.lines)))

@@ -111,3 +111,11 @@ def unit_cue(intent: str, text: str) -> bool:
 
 def heading_cue(intent: str, heading: str) -> bool:
     return bool(_HEADING_RE[intent].search(heading))
+
+
+_MEASURE = re.compile(r"\bhow (?:much|many|often|hard|far|long|heavy)\b", re.IGNORECASE)
+
+
+def asks_measure(question: str) -> bool:
+    """A question after a measure (how much pain, how many times, how hard): about the exercises, not for them."""
+    return bool(_MEASURE.search(question))

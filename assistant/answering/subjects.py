@@ -17,8 +17,13 @@ SUBJECTS = Path(__file__).with_name("data") / "subjects.yaml"
 
 
 @lru_cache(maxsize=1)
+def _vocabulary() -> dict:
+    return yaml.safe_load(SUBJECTS.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _groups() -> dict[str, re.Pattern[str]]:
-    data = yaml.safe_load(SUBJECTS.read_text(encoding="utf-8"))["groups"]
+    data = _vocabulary()["groups"]
     out = {}
     for name, terms in data.items():
         # a term written "re:..." is a pattern ("re:bottom(?! of)": the buttock, not the bottom of the foot)
@@ -30,7 +35,7 @@ def _groups() -> dict[str, re.Pattern[str]]:
 @lru_cache(maxsize=1)
 def services() -> frozenset[str]:
     """The groups that are the clinic's own services and admin (home visits, insurance, parking ...)."""
-    return frozenset(yaml.safe_load(SUBJECTS.read_text(encoding="utf-8")).get("services", ()))
+    return frozenset(_vocabulary().get("services", ()))
 
 
 def _plain(text: str) -> str:

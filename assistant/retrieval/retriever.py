@@ -259,9 +259,7 @@ class Retriever:
         sims = index.similarities(vectors, self.heading_weight)
         w = piece_weights(sims.max(axis=0), weights)
         dense = combine(sims, w, asks)
-        lexical = index.lexical.scores(text)
-        if len(texts) > 1:  # the words of the subject and the questions count twice
-            lexical = lexical + PIECE_KEYWORD_WEIGHT * index.lexical.scores(" ".join(texts[1:]))
+        lexical = _keyword_scores(index.lexical, text, texts)
         if within is not None:
             wanted = set(within)
             allowed = np.isin(index.article_of, [a for a, source in enumerate(index.sources) if source in wanted])
@@ -286,10 +284,8 @@ class Retriever:
         if self.article_weight > 0:
             article_sims = combine(index.articles[articles] @ vectors.T, w, asks)
             whole = {index.sources[a]: float(s) for a, s in zip(articles, article_sims)}
-        if self.title_weight > 0:  # the message's keywords in the title field, its subject and questions again
-            title = index.titles.scores(text)
-            if len(texts) > 1:
-                title = title + PIECE_KEYWORD_WEIGHT * index.titles.scores(" ".join(texts[1:]))
+        if self.title_weight > 0:  # the message's keywords in the title field
+            title = _keyword_scores(index.titles, text, texts)
             titled = {index.sources[a]: float(title[a]) for a in articles}
         relevance = self.min_relevance if floor is None else floor
         hits = rank_articles(
@@ -297,6 +293,14 @@ class Retriever:
         )
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
+
+
+def _keyword_scores(bm25, text: str, texts: Sequence[str]) -> np.ndarray:
+    """BM25 scores for the message; the words of its subject line and questions count twice."""
+    scores = bm25.scores(text)
+    if len(texts) > 1:
+        scores = scores + PIECE_KEYWORD_WEIGHT * bm25.scores(" ".join(texts[1:]))
+    return scores
 
 
 def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:
