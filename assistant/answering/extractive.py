@@ -15,111 +15,22 @@ follow another step are not).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.intent import WARNING_SECTION, asks_measure, heading_cue, intents, unit_cue
+from assistant.answering.exercises import _named, exercise_menu, named_exercise
+from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
+from assistant.answering.quotes import (
+    _DEPENDENT_START, _PAGE_TALK, _SEEK_HELP, _SENTENCE_END, _URGENT_WORDS, _WARNING_UNIT, Block, _item_ok, _overlap,
+    is_self_care, pairs, standalone, terms,
+)
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import Unit, plain, split_units
 from assistant.safety.policy import looks_like_injection
 
-_WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
-# Openers that lean on the sentence before.
-_DEPENDENT_START = re.compile(
-    r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
-    r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|another|other|"
-    r"for example|for instance|in this|in that|as a result|as well|even so|which|what's more|"
-    r"the same|on the other hand|in other words|that's|it's|they're|there's|here's|"
-    # exercise steps that only make sense after the step before
-    r"repeat|hold|do this|do these|try this|keep going|continue|then|next|finally|lower|relax|switch|swap|"
-    r"slowly return|return to)\b",
-    re.IGNORECASE,
-)
-# Calls to action and page furniture that only make sense on the web page.
-_PAGE_TALK = re.compile(
-    r"\bclick\b|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|\bvideo\b|read more|"
-    r"book an assessment with us|get in touch with us|subscribe|sign up|share this",
-    re.IGNORECASE,
-)
-_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
-_SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
-_URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
-_STOPWORDS = frozenset(
-    "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
-    "i me my you your we our us it its this that these those he she they them what which who whom why how "
-    "when where can could should would will shall may might must have has had not no so than too very just "
-    "about into over under again there here any some all more most much many get got im ive caller asks "
-    "wants know please thanks hi hello".split()
-)
-
-#: Self-care instructions: what an answer leaves out when the visitor should be checked first.
-_SELF_CARE = re.compile(
-    r"^(?:try|do|keep|stand|sit|lie|walk|bend|lift|stretch|hold|repeat|place|put|use|apply|start|gradually|slowly|"
-    r"squeeze|push|pull|raise|lower|rest|ice|strengthen|move|roll|step|rock|march|tighten|clench|slide|reach|turn|"
-    r"rotate|straighten|cross|pick|jog|run|cycle|swim|return|aim|build|increase|practi[sc]e|foam|massage|tape|wear|"
-    r"go for|get up|carry on|continue|avoid|work)\b"
-    r"|\b(?:exercis\w*|stretch\w*|strengthen\w*|squats?|lunges?|bridges?|heel raises?|calf raises?|weight[- ]bearing|"
-    r"(?:put|bear|take) (?:\w+ )?weight|walk(?:ing)? on it|reps\b|repetitions|sets of|times a day|hold for|load\w*|"
-    r"return to (?:sport|running|training|work)|gradually (?:build|increase)|foam roll\w*|massage ball)",
-    re.IGNORECASE,
-)
-
-
-def is_self_care(text: str) -> bool:
-    """True for an exercise, stretching, loading or weight-bearing instruction, in any sentence of ``text``
-    (a step quoted with the sentence after it: "Clamshells build the hip. Repeat ten times on each side.")."""
-    return any(_SELF_CARE.search(part) for part in re.split(r"(?<=[.!?])\s+", plain(text)) if part)
-
-
-def standalone(sentence: str) -> str | None:
-    """The sentence cleaned for quoting, or None when it cannot stand on its own."""
-    s = plain(sentence)
-    words = s.split()
-    if not (5 <= len(words) <= 45):
-        return None
-    if not (s[0].isupper() or s[0].isdigit()) or s[-1] not in ".!":
-        return None  # fragments, questions and lead-ins ending with ':'
-    if s.count("(") != s.count(")") or s.count('"') % 2:
-        return None
-    if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
-        return None
-    return s
-
-
-def _item_ok(text: str) -> bool:
-    """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
-    return 2 <= len(text.split()) <= 60 and not _PAGE_TALK.search(text) and not looks_like_injection(text)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=4096)
-def pairs(text: str) -> frozenset[tuple[str, str]]:
-    """Adjacent stemmed content words: a phrase the question and a unit share ("painful arc")."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
-    stems = _stemmer().stemWords(words)
-    return frozenset(zip(stems, stems[1:]))
-
-
-@lru_cache(maxsize=4096)
-def terms(text: str) -> frozenset[str]:
-    """Stemmed content words."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
-    return frozenset(_stemmer().stemWords(words))
-
-
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
+__all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
 # --------------------------------------------------------------------------- the plan
 
@@ -132,28 +43,6 @@ SHAPED = frozenset({"cost", "hours", "duration"})
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
            "phrase": 0.1}
-
-
-@dataclass(frozen=True)
-class Block:
-    """A piece of the answer: one sentence, or a list quoted with its lead-in, from one passage."""
-
-    lines: tuple[str, ...]  # a sentence is one line; a list is the lead-in (if any) and its items
-    passage: Passage
-    article_rank: int
-    position: tuple[int, int]  # (passage order in its article, unit index): reading order
-    score: float
-    is_list: bool = False
-
-    @property
-    def words(self) -> int:
-        return sum(len(line.split()) for line in self.lines)
-
-    def text(self) -> str:
-        if not self.is_list:
-            return self.lines[0]
-        return "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
-                          *(f"- {line}" for line in self.lines if not line.endswith(":"))])
 
 
 @dataclass(frozen=True)
@@ -220,7 +109,7 @@ def score_units(
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 if unit.kind != "sentence" and not _item_ok(unit.text):
                     continue
-                if extra and not _worth_a_look(primary, unit.text, q_terms, known):
+                if extra and not _worth_a_look(primary, unit.text, q_terms, known, heading):
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue
@@ -259,10 +148,13 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 
 
-def _worth_a_look(primary: str | None, text: str, q_terms: frozenset[str], known: frozenset[str]) -> bool:
-    """A unit from a section search ranked lower is considered when it has the answer's shape
-    (a price, a span of weeks) or names something the question asks about that neither the title nor
-    the best sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
+def _worth_a_look(primary: str | None, text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "") -> bool:
+    """A unit from a section search ranked lower is considered when its section's heading is about what was
+    asked ("Why does it happen?" for "how have I got tennis elbow?"), when it has the answer's shape (a price,
+    a span of weeks), or when it names something the question asks about that neither the title nor the best
+    sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
+    if primary is not None and heading_cue(primary, heading):
+        return True
     if primary in SHAPED and unit_cue(primary, text):
         return True
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
@@ -343,51 +235,6 @@ def _fuller(scored: Sequence[_Scored]) -> dict[str, str]:
             and joined[(s.passage.chunk_id, s.unit.start)] != s.unit.text}
 
 
-def _named(blocks: list[Block]) -> list[Block]:
-    """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
-    ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again."""
-    named, out = set(), []
-    for block in blocks:
-        parts = block.passage.section.split(" > ")
-        if block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2]):
-            out.append(block)
-            continue
-        named.add(parts[-1])
-        out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))
-    return out
-
-
-def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
-    """For "which exercises?": the best article's exercises by name, each with its first step, as a list.
-
-    Only when the question asks for exercises in general, not about one of them by name
-    ("how long do I hold the calf stretch?" is answered from that exercise's own text).
-    """
-    wanted = intents(asked or question)
-    if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
-            or asks_measure(asked or question)):
-        return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list
-    q_terms = terms(question)
-    parent, items = None, []
-    for passage in hits[0].passages:
-        parts = passage.section.split(" > ")
-        if len(parts) < 3 or not heading_cue("exercises", parts[-2]):
-            continue
-        name = parts[-1]
-        if terms(name) and terms(name) <= q_terms:
-            return None  # asked about this exercise
-        first = next((standalone(u.text) for u in split_units(passage.text) if u.kind == "sentence" and standalone(u.text)), None)
-        if first and all(name != n for n, _ in items):
-            parent = parent or parts[-2]
-            items.append((name, first))
-    if len(items) < 2:
-        return None
-    anchor = next((p for p in hits[0].passages if p.section.split(" > ")[-1] == parent), None)
-    source = anchor or next(p for p in hits[0].passages if p.section.split(" > ")[-2:-1] == [parent])
-    lines = (f"{parent}:", *(f"{name}: {first}" for name, first in items[:max_items]))
-    return Block(lines, source, 0, (0, 0), 1.0, is_list=True)
-
-
 def plan(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_sentences: int = 4, max_words: int = 120,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
@@ -401,7 +248,10 @@ def plan(
         return []
     best = scored[0]
     fuller = _fuller(scored)
-    if best.unit.kind == "sentence":
+    named = None if no_self_care else named_exercise(question, hits, asked=asked)
+    if named is not None and not any(named.lines[0].endswith(x) for x in said):
+        lead = named
+    elif best.unit.kind == "sentence":
         lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
         lead = _list_block(best, scored)
@@ -425,7 +275,8 @@ def plan(
             continue
         text = fuller.get(plain(s.unit.text), plain(s.unit.text))
         t = terms(text)
-        if any(_overlap(t, other) > 0.5 for other in seen_terms) or any(text in line for b in chosen for line in b.lines):
+        if any(_overlap(t, other) > 0.5 for other in seen_terms) or any(
+                text in line or _SENTENCE_END.split(text)[0] in line for b in chosen for line in b.lines):
             continue
         n = len(text.split())
         if words + n > max_words:

@@ -21,21 +21,28 @@ _Q = {
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
-    "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you)\b|"
+    "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
-                r"recover\w*|heal\w*|get better|go away|lasts?(?! (?:week|month|year|night|time|weekend|few|couple|\w+day)\b)|"
-                r"take to|back to|play again|run again|return)\b",
-    "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|"
+                r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
+                r"take to|back to|play again|run again|return|go on for|drag on)\b",
+    "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"should i be worried|wear(?:ing)? out|worn out)\b",
-    "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*)\b",
+    "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
+             r"(?:bring|brought) (?:this|it) on|my (?:own )?fault|connected|linked|related|to do with|"
+             r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
-             r"how (?:do|can|should) i|best way|tips?|advice|sleep|shoes|footwear|lift|carry|sit|pillow)\b",
-    "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*)\b",
+             r"how (?:do|can|should) i|best way|tips?|tricks?|hacks?|advice|sleep|shoes|footwear|lift|carry|sit|pillow|"
+             r"anything (?:i|we|she|he|they) (?:can|could|should) do)\b",
+    "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
+                 r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
     "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:seeing|booking|coming)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
-    "what_is": r"\b(?:what (?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b)",
-    "yes_no": r"^(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b",
+    "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b|"
+               r"stands? for|short for)",
+    # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
+    "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|"
+              r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether)\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
 
@@ -91,13 +98,31 @@ _ASKED = {
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def asking_part(question: str) -> str:
+    """The sentences that ask (ending with "?"), or the last sentence: "When I do my exercises it aches.
+    Should I stop?" asks whether to stop, not for exercises."""
+    sentences = [s for s in _SENTENCE.split(" ".join(question.split())) if s]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking or sentences[-1:])
+
+
 @lru_cache(maxsize=512)
 def intents(question: str) -> tuple[str, ...]:
-    """The kinds of answer the question asks for, most specific first (may be empty)."""
+    """The kinds of answer the question asks for, most specific first (may be empty): what its asking
+    sentences ask for comes first, then what the rest of the message adds."""
     q = " ".join(question.split())
+    ask = asking_part(q)
+    first = _intents(ask) if ask != q else ()
+    return (*first, *(k for k in _intents(q) if k not in first))
+
+
+def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
     order = ["cost", "hours", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
-    if "yes_no" in found and re.match(r"(?i)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|do i need|will)\b", q):
+    if "yes_no" in found and re.search(r"(?i)(?:^|[-–;:]\s*)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|do i need|will)\b", q):
         order.remove("yes_no")
         order.insert(0, "yes_no")  # "should I do the ITB stretch?" asks for a judgement, not for exercises
     asked = [k for k, pattern in _ASKED_RE.items() if pattern.search(q)]

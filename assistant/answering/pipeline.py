@@ -112,12 +112,19 @@ class Assistant:
             yield say(prompts.UNAVAILABLE.format(contact=f", or call us on {self.clinic.phone}" if self.clinic.phone else ""))
             return finish(replace(base, answer="".join(said), fallback=True, search_query=query))
         booking, phone = self.clinic.booking_url, self.clinic.phone
-        focus = f"{topic(turns)} {q}".strip() if follow and not self.chat_model else (query if follow else q)
-        if follow and not self.chat_model and result.hits:
+        # what is asked: the visitor's words, or, when they ask nothing on their own ("and the ones after that?"
+        # after a price), the conversation's
+        asked = q if not follow or intents(q) else query
+        about = topic(turns)
+        # without a model, a follow-up is quoted for its topic and its own words; one that names neither a topic nor
+        # anything asked ("and the ones after that?") for the whole conversation
+        alone = follow and not self.chat_model and (about or asked is q)
+        focus = f"{about} {q}".strip() if alone else (query if follow else q)
+        if alone and result.hits:
             # the conversation chose the articles; the new question chooses what to quote from them
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
         wanted = subjects(focus)
-        if intents(q)[:1] in (("cost",), ("hours",)):
+        if intents(asked)[:1] in (("cost",), ("hours",)):
             wanted &= services()  # a price or opening-hours question is about the clinic, whatever body part it names
         hits = on_topic(result.hits, wanted)
         if not hits:
@@ -126,7 +133,7 @@ class Assistant:
         result = replace(result, hits=hits)
         vector = result.query_vector if not follow or not self.chat_model else self._vector(focus)
         said_before = already_said(turns)
-        draft, answerer, fallback = yield from self._draft(q, focus, result, turns, checked.no_self_care, said_before, vector)
+        draft, answerer, fallback = yield from self._draft(q, asked, focus, result, turns, checked.no_self_care, said_before, vector)
         said.extend(draft.pieces)
         if not draft.text and checked.no_self_care:
             yield say(prompts.closing(booking, phone))
@@ -149,8 +156,9 @@ class Assistant:
     def _name(self) -> str:
         return self.llm.name if self.llm else self.extractive.name
 
-    def _draft(self, question: str, focus: str, result, turns: list[Turn], no_self_care: bool, said, vector):
-        """The LLM's checked answer if one is configured, else (or when it fails) the extractive one.
+    def _draft(self, question: str, asked: str, focus: str, result, turns: list[Turn], no_self_care: bool, said, vector):
+        """The LLM's checked answer if one is configured, else (or when it fails) the extractive one (which
+        quotes for ``focus``, the question with its topic, what ``asked`` asks for).
 
         The LLM answerer shows nothing before its first checked sentence and raises
         before showing anything when it fails, so a fallback never follows LLM text.
@@ -166,7 +174,7 @@ class Assistant:
             except Exception as exc:  # noqa: BLE001 - a broken model must not break answers
                 log.warning("LLM answerer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             fallback = True
-        draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector, asked=question)
+        draft = yield from self.extractive.stream(focus, result, turns, no_self_care, said, vector, asked=asked)
         return draft, self.extractive.name, fallback
 
 

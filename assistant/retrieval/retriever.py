@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.embedding import Embedder
+from assistant.core.words import with_synonyms
 from assistant.core.records import SearchResult
 from assistant.core.settings import SearchSettings
 from assistant.core.store import MODEL_KEYS, ChunkStore, StoreBackend, StoreMismatchError, check_manifest
@@ -254,6 +255,7 @@ class Retriever:
         if store is None or index is None or not len(index) or not query.strip():
             return SearchResult(query=query, hits=())
         text = index.speller.correct_text(query)[0] if self.spelling else query
+        text = with_synonyms(text)  # "my SPD" also says "pelvic girdle pain", "my doctor" says "GP"
         texts, weights, asks = ([text], [1.0], [False]) if whole else self._parts(text)
         vectors = self._embed(texts)
         sims = index.similarities(vectors, self.heading_weight)

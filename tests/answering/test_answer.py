@@ -424,3 +424,45 @@ def test_a_step_joined_to_its_repeat_line_counts_as_self_care():
 
     assert not is_self_care("Clamshells build the side of the hip and help the piriformis settle.")
     assert is_self_care("Clamshells build the side of the hip and help the piriformis settle. Repeat ten times on each side.")
+
+
+def test_the_sentence_that_asks_says_what_is_asked():
+    from assistant.answering.intent import asking_part, intents
+
+    story = "I've got arthritis in my hip. When I do my exercises it aches a bit. Should I stop as soon as it hurts?"
+    assert asking_part(story) == "Should I stop as soon as it hurts?"
+    assert intents(story)[0] == "yes_no"  # a judgement, not the exercise list
+    assert "yes_no" in intents("Lady on the phone wants to know if she has to get a letter from her doctor")
+    assert intents("my knees ache while I'm doing my exercises - should I stop when it hurts?")[0] == "yes_no"
+    assert intents("what actually are the glutes?")[0] == "what_is"
+    assert intents("Midwife wrote SPD in my notes at my last check. What does that stand for?") == ("what_is",)
+    assert "duration" not in intents("felt it go in the last ten minutes of the match, is it a bad one?")
+    assert intents("how long does a flare usually last?")[0] == "duration"
+    assert intents("getting out of the car is agony, any tricks?") == ("helps",)
+    assert intents("Did I bring this on myself by carrying on at the gym?")[0] == "cause"
+    assert intents("going through the change and my hip hurts, could the two be connected?")[0] == "cause"
+    assert intents("what's the latest we do in the week?")[0] == "hours"
+
+
+def test_one_exercise_asked_about_by_name_is_answered_with_its_steps(tmp_path, backend):
+    services = _exercise_article(tmp_path, backend)
+    answer = services.assistant.ask("my physio mentioned towel scrunches, how do you actually do them?").answer
+    assert answer.answer.startswith("Towel scrunches: Sit with your foot flat on a towel and scrunch it towards you. "
+                                    "Release slowly."), answer.answer
+    assert "Exercises to try:" not in answer.answer and answer.answer.count("Towel scrunches:") == 1
+    # the list of exercises gives each one's how-to: the set-up and the step after it
+    menu = services.assistant.ask("what exercises can I do for my heel pain?").answer
+    assert ("- Calf stretch against a wall: Stand facing a wall with one foot behind the other. "
+            "Hold for 30 seconds and repeat three times.") in menu.answer, menu.answer
+
+
+def test_a_follow_up_that_asks_nothing_of_its_own_keeps_the_conversations_question(tmp_path, backend):
+    services = one_article_clinic(tmp_path, backend, "faq", "Clinic FAQ", {
+        "How much does physiotherapy cost?": "Our prices are:\n\n- Initial assessment (45 minutes): £65\n"
+                                             "- Follow-up appointment: £50\n\nPlease ask about insurance when you book.",
+        "What should I wear?": "Wear loose, comfortable clothing that lets your physiotherapist see the area.",
+        "Do you offer home visits?": "Home visits may be available for people who find it difficult to travel.",
+    })
+    history = [{"role": "user", "content": "how much is the first appointment?"}]
+    answer = services.assistant.ask("and the ones after that?", history=history).answer
+    assert "Follow-up appointment: £50" in answer.answer, answer.answer

@@ -108,7 +108,7 @@ def test_the_title_field_holds_each_articles_title_and_tags():
     ]
     fake = FakeEmbedder()
     idx = SearchIndex(docs, lambda ids: {i: fake.embed_query(i) for i in ids}, fake.embed_documents, dimension=fake.dimension)
-    spd = idx.titles.scores("getting out of the car with my SPD")
+    spd = idx.titles.scores("getting out of the car with my PGP")
     assert spd[0] > 0 and spd[1] == 0  # the tag, kept with the article's first chunk only, is in its field
     knee = idx.titles.scores("my kneecap hurts")
     assert knee[1] > 0 and knee[0] == 0

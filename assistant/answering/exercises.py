@@ -1,0 +1,117 @@
+"""Exercises in an answer: the article's exercises by name for "which exercises?", and one exercise's steps
+for "how do I do the Nordics?" (pure functions over the search hits).
+
+An exercise is a section under an "Exercises to try" heading; its name is the section's heading and its
+how-to is its first instruction, with the steps that follow while the first only sets up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assistant.answering.intent import asks_measure, heading_cue, intents
+from assistant.answering.quotes import _PAGE_TALK, _STEP, Block, standalone, terms
+from assistant.answering.subjects import mentioned_terms
+from assistant.core.records import Passage, SearchHit
+from assistant.core.text import plain, split_units
+
+def _named(blocks: list[Block]) -> list[Block]:
+    """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
+    ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again."""
+    named, out = set(), []
+    for block in blocks:
+        parts = block.passage.section.split(" > ")
+        if block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2]):
+            out.append(block)
+            continue
+        if block.lines[0].startswith(f"{parts[-1]}: "):  # already under its name
+            named.add(parts[-1])
+            out.append(block)
+            continue
+        named.add(parts[-1])
+        out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))
+    return out
+
+
+#: Words that say what kind of exercise it is, not which one ("Nordic curls (later stage)": "Nordic" names it).
+_KIND_WORDS = terms("stretch stretches exercise exercises strengthening strength stage early later easy simple gentle "
+                    "raise raises hold holds lift lifts")
+
+
+def _names_it(name: str, title: str, q_terms: frozenset[str]) -> bool:
+    """Whether the question names this exercise: by all its words, or by a word of its own that is neither the
+    article's subject nor a body part ("how do you do Nordics?" names "Nordic curls"; "stretches for my
+    glutes?" does not name "Glute bridge")."""
+    own = terms(name) - terms(title) - _KIND_WORDS - terms(" ".join(mentioned_terms(name)))
+    return bool(own & q_terms) or bool(terms(name) and terms(name) <= q_terms)
+
+
+def _how_to(passage: Passage, max_words: int = 40, max_steps: int = 2) -> str | None:
+    """An exercise's how-to: its first instruction (else its first sentence), with the steps after it while
+    the first only sets up ("Sit with the sore foot across your other knee. Pull your toes back ...")."""
+    sentences = [u for u in split_units(passage.text) if u.kind == "sentence"]
+    quotable = [i for i, u in enumerate(sentences) if standalone(u.text)]
+    if not quotable:
+        return None
+    at = next((i for i in quotable if _STEP.match(plain(sentences[i].text))), quotable[0])
+    steps = [standalone(sentences[at].text)]
+    for u in sentences[at + 1:]:
+        text = plain(u.text)
+        if (len(steps) >= max_steps or u.paragraph != sentences[at].paragraph or text[-1:] not in ".!"
+                or _PAGE_TALK.search(text) or len(" ".join([*steps, text]).split()) > max_words
+                or (max_steps <= 2 and len(steps[0].split()) >= 12)):
+            break
+        steps.append(text)
+    return " ".join(steps)
+
+
+_HOW = re.compile(r"\bhow (?:do|should|can|would|to|does)\b|\bshow me\b|\bwhat is the right way\b", re.IGNORECASE)
+
+
+def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None = None) -> Block | None:
+    """For "how do you actually do the Nordics?": that exercise's steps, under its name, leading the answer."""
+    text = asked or question
+    if not hits or not _HOW.search(text) or asks_measure(text):
+        return None
+    q_terms = terms(question)
+    for rank, passage in enumerate(hits[0].passages):
+        parts = passage.section.split(" > ")
+        if len(parts) < 3 or not heading_cue("exercises", parts[-2]) or not _names_it(parts[-1], hits[0].title, q_terms):
+            continue
+        steps = _how_to(passage, max_words=60, max_steps=4)
+        if steps:
+            return Block((f"{parts[-1]}: {steps}",), passage, 0, (rank, 0), 1.0)
+    return None
+
+
+def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
+    """For "which exercises?": the best article's exercises by name, each with its first step, as a list.
+
+    Only when the question asks for exercises in general, not about one of them by name
+    ("how long do I hold the calf stretch?" is answered from that exercise's own text).
+    """
+    wanted = intents(asked or question)
+    if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
+            or asks_measure(asked or question)):
+        return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list
+    q_terms = terms(question)
+    parent, items = None, []
+    for passage in hits[0].passages:
+        parts = passage.section.split(" > ")
+        if len(parts) < 3 or not heading_cue("exercises", parts[-2]):
+            continue
+        name = parts[-1]
+        if _names_it(name, hits[0].title, q_terms):
+            return None  # asked about this exercise
+        first = _how_to(passage)
+        if first and all(name != n for n, _ in items):
+            parent = parent or parts[-2]
+            items.append((name, first))
+    if len(items) < 2:
+        return None
+    anchor = next((p for p in hits[0].passages if p.section.split(" > ")[-1] == parent), None)
+    source = anchor or next(p for p in hits[0].passages if p.section.split(" > ")[-2:-1] == [parent])
+    lines = (f"{parent}:", *(f"{name}: {first}" for name, first in items[:max_items]))
+    return Block(lines, source, 0, (0, 0), 1.0, is_list=True)

@@ -1,0 +1,139 @@
+"""What the default answerer may quote, and the words it matches on: pure functions over article text.
+
+A sentence is quotable when it stands on its own ("It ..." pointing at nothing, "click below", an exercise
+step that follows another step are not); a list item when it is not page furniture. ``terms`` and ``pairs``
+are the stemmed content words and adjacent word pairs a question and a sentence share (with the articles'
+words for visitors' ones). A ``Block`` is a piece of an answer: a sentence, or a list with its lead-in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.core.records import Passage
+from assistant.core.text import plain
+from assistant.core.words import with_synonyms
+from assistant.safety.policy import looks_like_injection
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
+# Openers that lean on the sentence before.
+_DEPENDENT_START = re.compile(
+    r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
+    r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|another|other|"
+    r"for example|for instance|in this|in that|as a result|as well|even so|which|what's more|"
+    r"the same|on the other hand|in other words|that's|it's|they're|there's|here's|"
+    # exercise steps that only make sense after the step before
+    r"repeat|hold|do this|do these|try this|keep going|continue|then|next|finally|lower|relax|switch|swap|"
+    r"slowly return|return to)\b",
+    re.IGNORECASE,
+)
+# Calls to action and page furniture that only make sense on the web page.
+_PAGE_TALK = re.compile(
+    r"\bclick\b|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|\bvideo\b|read more|"
+    r"book an assessment with us|get in touch with us|subscribe|sign up|share this",
+    re.IGNORECASE,
+)
+_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
+_SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
+_URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
+_STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
+    "i me my you your we our us it its this that these those he she they them what which who whom why how "
+    "when where can could should would will shall may might must have has had not no so than too very just "
+    "about into over under again there here any some all more most much many get got im ive caller asks "
+    "wants know please thanks hi hello".split()
+)
+
+#: How an instruction starts ("Kneel with someone holding your ankles.").
+_STEP_START = (
+    r"^(?:try|do|keep|stand|sit|lie|walk|bend|lift|stretch|hold|repeat|place|put|use|apply|start|gradually|slowly|"
+    r"squeeze|push|pull|raise|lower|rest|ice|strengthen|move|roll|step|rock|march|tighten|clench|slide|reach|turn|"
+    r"rotate|straighten|cross|pick|jog|run|cycle|swim|return|aim|build|increase|practi[sc]e|foam|massage|tape|wear|"
+    r"go for|get up|carry on|continue|avoid|work|kneel|lean|press|draw|hug|tilt|nod|tuck|point|gently)\b"
+)
+_STEP = re.compile(_STEP_START, re.IGNORECASE)
+#: Self-care instructions: what an answer leaves out when the visitor should be checked first.
+_SELF_CARE = re.compile(
+    _STEP_START +
+    r"|\b(?:exercis\w*|stretch\w*|strengthen\w*|squats?|lunges?|bridges?|heel raises?|calf raises?|weight[- ]bearing|"
+    r"(?:put|bear|take) (?:\w+ )?weight|walk(?:ing)? on it|reps\b|repetitions|sets of|times a day|hold for|load\w*|"
+    r"return to (?:sport|running|training|work)|gradually (?:build|increase)|foam roll\w*|massage ball)",
+    re.IGNORECASE,
+)
+
+
+def is_self_care(text: str) -> bool:
+    """True for an exercise, stretching, loading or weight-bearing instruction, in any sentence of ``text``
+    (a step quoted with the sentence after it: "Clamshells build the hip. Repeat ten times on each side.")."""
+    return any(_SELF_CARE.search(part) for part in re.split(r"(?<=[.!?])\s+", plain(text)) if part)
+
+
+def standalone(sentence: str) -> str | None:
+    """The sentence cleaned for quoting, or None when it cannot stand on its own."""
+    s = plain(sentence)
+    words = s.split()
+    if not (5 <= len(words) <= 45):
+        return None
+    if not (s[0].isupper() or s[0].isdigit()) or s[-1] not in ".!":
+        return None  # fragments, questions and lead-ins ending with ':'
+    if s.count("(") != s.count(")") or s.count('"') % 2:
+        return None
+    if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
+        return None
+    return s
+
+
+def _item_ok(text: str) -> bool:
+    """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
+    return 2 <= len(text.split()) <= 60 and not _PAGE_TALK.search(text) and not looks_like_injection(text)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=4096)
+def pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent stemmed content words: a phrase the question and a unit share ("painful arc")."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+    stems = _stemmer().stemWords(words)
+    return frozenset(zip(stems, stems[1:]))
+
+
+@lru_cache(maxsize=4096)
+def terms(text: str) -> frozenset[str]:
+    """Stemmed content words, with the articles' words for visitors' ones ("my doctor" also says "GP")."""
+    words = [w for w in _WORD.findall(with_synonyms(text).lower()) if w not in _STOPWORDS and len(w) > 1]
+    return frozenset(_stemmer().stemWords(words))
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the answer: one sentence, or a list quoted with its lead-in, from one passage."""
+
+    lines: tuple[str, ...]  # a sentence is one line; a list is the lead-in (if any) and its items
+    passage: Passage
+    article_rank: int
+    position: tuple[int, int]  # (passage order in its article, unit index): reading order
+    score: float
+    is_list: bool = False
+
+    @property
+    def words(self) -> int:
+        return sum(len(line.split()) for line in self.lines)
+
+    def text(self) -> str:
+        if not self.is_list:
+            return self.lines[0]
+        return "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
+                          *(f"- {line}" for line in self.lines if not line.endswith(":"))])

@@ -1,0 +1,15 @@
+"""Visitors' words for the articles' words (assistant/core/data/synonyms.yaml)."""
+
+from assistant.core.words import with_synonyms
+
+
+def test_a_visitors_word_brings_the_articles_word_along():
+    assert with_synonyms("does it have to come from my doctor?").split()[-2:] == ["gp", "referral"]
+    assert "pelvic girdle pain" in with_synonyms("getting out of the car with my SPD")
+    assert with_synonyms("can I book myself in?").endswith("referral")
+
+
+def test_whole_words_only_and_nothing_said_twice():
+    assert with_synonyms("my ankle hurts") == "my ankle hurts"
+    assert with_synonyms("the doctor referral letter from my GP") == "the doctor referral letter from my GP"
+    assert "gp" not in with_synonyms("the docket number").split()  # "doc" is a word, not a prefix
