@@ -146,7 +146,9 @@ class Triage:
 
 
 #: "and" or "but" before a new subject ends a negation's reach
-_NEW_SUBJECT = re.compile(r"\b(?:and|but|so|then)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now)\b)")
+_NEW_SUBJECT = re.compile(
+    r"\b(?:and|but|so|then)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now|has|have|is|are|was|got|looks|feels|seems|also|still)\b)"
+)
 _NEGATED_LIST = re.compile(r"\b(?:no|not|never|without|nothing)\b.*\b(?:or|nor)\b")
 
 
@@ -188,7 +190,7 @@ class _Clause:
 
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
-                  r"last night|right now|just now)\b")
+                  r"last night|right now|just now|(?:and|but) now)\b")
 _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the aside does not make the clause past
 
 
