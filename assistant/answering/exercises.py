@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.answering.intent import asks_measure, heading_cue, intents
+from assistant.answering.intent import asking_part, asks_measure, heading_cue, intents
 from assistant.answering.quotes import _PAGE_TALK, _STEP, Block, standalone, terms
 from assistant.answering.subjects import mentioned_terms
 from assistant.core.records import Passage, SearchHit
@@ -19,7 +19,8 @@ from assistant.core.text import plain, split_units
 
 def _named(blocks: list[Block]) -> list[Block]:
     """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
-    ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again."""
+    ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again.
+    A note from the section that is not a step is quoted as it is, without a name it does not need."""
     named, out = set(), []
     for block in blocks:
         parts = block.passage.section.split(" > ")
@@ -29,6 +30,9 @@ def _named(blocks: list[Block]) -> list[Block]:
         if block.lines[0].startswith(f"{parts[-1]}: "):  # already under its name
             named.add(parts[-1])
             out.append(block)
+            continue
+        if not _STEP.match(block.lines[0]):
+            out.append(block)  # a note ("Strength gains usually take six to twelve weeks") reads on its own
             continue
         named.add(parts[-1])
         out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))
@@ -93,6 +97,8 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     ("how long do I hold the calf stretch?" is answered from that exercise's own text).
     """
     wanted = intents(asked or question)
+    if "exercises" not in intents(asking_part(asked or question)):
+        return None  # "I stretch every night but it comes back. What am I missing?" does not ask for a list
     if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
             or asks_measure(asked or question)):
         return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list

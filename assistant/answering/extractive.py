@@ -109,7 +109,7 @@ def score_units(
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 if unit.kind != "sentence" and not _item_ok(unit.text):
                     continue
-                if extra and not _worth_a_look(primary, unit.text, q_terms, known, heading):
+                if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading):
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue
@@ -148,14 +148,14 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 
 
-def _worth_a_look(primary: str | None, text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "") -> bool:
+def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "") -> bool:
     """A unit from a section search ranked lower is considered when its section's heading is about what was
     asked ("Why does it happen?" for "how have I got tennis elbow?"), when it has the answer's shape (a price,
     a span of weeks), or when it names something the question asks about that neither the title nor the best
     sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
-    if primary is not None and heading_cue(primary, heading):
-        return True
-    if primary in SHAPED and unit_cue(primary, text):
+    if any(heading_cue(i, heading) for i in asked[:1]) or ("helps" in asked and heading_cue("helps", heading)):
+        return True  # "should I just rest it?" is answered under "What helps"
+    if asked and asked[0] in SHAPED and unit_cue(asked[0], text):
         return True
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
 

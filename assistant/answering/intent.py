@@ -27,19 +27,21 @@ _Q = {
                 r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|back to|play again|run again|return|go on for|drag on)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
-               r"should i be worried|wear(?:ing)? out|worn out)\b",
+               r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*)\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
-             r"(?:bring|brought) (?:this|it) on|my (?:own )?fault|connected|linked|related|to do with|"
+             r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i|best way|tips?|tricks?|hacks?|advice|sleep|shoes|footwear|lift|carry|sit|pillow|"
-             r"anything (?:i|we|she|he|they) (?:can|could|should) do)\b",
+             r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
+             r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it )?in|carry on|keep (?:going|running|doing|training)|"
+             r"still (?:go|run|play|work|train|exercise|do))\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
     "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:seeing|booking|coming)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b|"
-               r"stands? for|short for)",
+               r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|"
               r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether)\b",
@@ -56,7 +58,7 @@ _CUE = {
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious)\b",
     "cause": r"\b(?:because|cause[sd]?|caused by|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
-             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|factors?|triggers?|risk|more likely)\b",
+             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely)\b",
     "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
@@ -87,11 +89,11 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
-    "duration": r"\bhow long\b|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+    "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
-    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
 }

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, topic
-from assistant.answering.intent import intents
+from assistant.answering.intent import asking_part, intents
 from assistant.answering.subjects import covers, services, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
@@ -123,7 +123,9 @@ class Assistant:
         if alone and result.hits:
             # the conversation chose the articles; the new question chooses what to quote from them
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
-        wanted = subjects(focus)
+        # the subjects of the sentences that ask, when they name any ("do I need an x-ray for whiplash? the other
+        # driver's insurance keep asking" is about whiplash, not insurance)
+        wanted = subjects(asking_part(focus)) or subjects(focus)
         if intents(asked)[:1] in (("cost",), ("hours",)):
             wanted &= services()  # a price or opening-hours question is about the clinic, whatever body part it names
         hits = on_topic(result.hits, wanted)

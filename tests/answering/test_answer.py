@@ -442,6 +442,19 @@ def test_the_sentence_that_asks_says_what_is_asked():
     assert intents("Did I bring this on myself by carrying on at the gym?")[0] == "cause"
     assert intents("going through the change and my hip hurts, could the two be connected?")[0] == "cause"
     assert intents("what's the latest we do in the week?")[0] == "hours"
+    assert intents("where even is the piriformis?")[0] == "what_is"
+    assert intents("how long should I leave my sciatica before getting a physio to look at it?")[0] == "when_to_see"
+    assert intents("what normally brings tennis elbow on?")[0] == "cause"
+    assert intents("my knees crunch on the stairs, am I wrecking them?")[0] == "serious"
+    assert "helps" in intents("should I just stop walking altogether and rest it until it goes?")
+
+
+def test_shin_in_an_exercise_step_does_not_make_an_article_about_shins():
+    from assistant.answering.subjects import covers, subjects
+
+    assert "shin" in subjects("my shins are killing me since I started running")
+    assert not covers("Pull your toes back towards your shin until you feel a stretch.", {"shin"})
+    assert covers("Shin pain in runners often settles with less load.", {"shin"})
 
 
 def test_one_exercise_asked_about_by_name_is_answered_with_its_steps(tmp_path, backend):
