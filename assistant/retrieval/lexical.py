@@ -10,7 +10,6 @@ import numpy as np
 
 from assistant.core.records import Passage, embed_text
 from assistant.core.records import passage_from
-from assistant.core.words import with_synonyms
 
 
 #: bm25s's longer English list (NLTK's) without its words of place and time ("after", "into", "off",
@@ -63,7 +62,7 @@ class Bm25:
             return []
         import bm25s
 
-        tokens = bm25s.tokenize([with_synonyms(query)], stopwords=_stopwords(), stemmer=self._stemmer, show_progress=False, return_ids=False)
+        tokens = bm25s.tokenize([query], stopwords=_stopwords(), stemmer=self._stemmer, show_progress=False, return_ids=False)
         return [t for t in dict.fromkeys(tokens[0]) if t in self._vocab]
 
     def scores(self, query: str) -> np.ndarray:
