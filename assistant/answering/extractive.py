@@ -23,7 +23,7 @@ import numpy as np
 from assistant.answering.exercises import _named, exercise_menu, named_exercise
 from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
 from assistant.answering.quotes import (
-    _DEPENDENT_START, _PAGE_TALK, _SEEK_HELP, _SENTENCE_END, _URGENT_WORDS, _WARNING_UNIT, Block, _item_ok, _overlap,
+    _DEPENDENT_START, _PAGE_TALK, _POINTS_BACK, _SEEK_HELP, _SENTENCE_END, _URGENT_WORDS, _WARNING_UNIT, Block, _item_ok, _overlap,
     is_self_care, pairs, standalone, terms,
 )
 from assistant.core.records import Passage, SearchHit
@@ -166,7 +166,7 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
         return None
     text = plain(unit.text)
     words = text.split()
-    if not words or not _DEPENDENT_START.match(text) or _PAGE_TALK.search(text) or looks_like_injection(text):
+    if not words or not (_DEPENDENT_START.match(text) or _POINTS_BACK.search(text)) or _PAGE_TALK.search(text) or looks_like_injection(text):
         return None
     if len(words) > 40 or text[-1] not in ".!":
         return None

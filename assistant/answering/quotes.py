@@ -71,6 +71,12 @@ def is_self_care(text: str) -> bool:
     return any(_SELF_CARE.search(part) for part in re.split(r"(?<=[.!?])\s+", plain(text)) if part)
 
 
+#: Words inside a sentence that point at the sentence before ("Scan findings like these ...", "If pain is higher
+#: than this ...", "one of those nerve roots"): quoted alone, they point at nothing.
+_POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|from) (?:these|those)|these (?:findings|changes|signs|steps))\b",
+                          re.IGNORECASE)
+
+
 def standalone(sentence: str) -> str | None:
     """The sentence cleaned for quoting, or None when it cannot stand on its own."""
     s = plain(sentence)
@@ -81,7 +87,7 @@ def standalone(sentence: str) -> str | None:
         return None  # fragments, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
-    if _DEPENDENT_START.match(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
+    if _DEPENDENT_START.match(s) or _POINTS_BACK.search(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
         return None
     return s
 

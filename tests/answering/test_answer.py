@@ -479,3 +479,11 @@ def test_a_follow_up_that_asks_nothing_of_its_own_keeps_the_conversations_questi
     history = [{"role": "user", "content": "how much is the first appointment?"}]
     answer = services.assistant.ask("and the ones after that?", history=history).answer
     assert "Follow-up appointment: £50" in answer.answer, answer.answer
+
+
+def test_a_sentence_that_points_back_is_quoted_only_after_what_it_points_at():
+    from assistant.answering.extractive import standalone
+
+    assert standalone("Scan findings like these are a normal part of getting older.") is None
+    assert standalone("If pain is higher than this or lasts longer, reduce the amount you do next time.") is None
+    assert standalone("Scan findings are a normal part of getting older for most people.") is not None
