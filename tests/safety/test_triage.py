@@ -106,6 +106,17 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
     assert total >= 1500
 
 
+def test_the_next_rounds_sets_keep_every_emergency_and_no_false_alarm_with_the_patterns():
+    """Round R (bench/data/triage-next) waits for the learned models' retraining to join SETS; until then
+    its emergencies and routine messages guard the patterns fixed from it (four urgent misses are known)."""
+    for name in ("holdout_r1", "holdout_r2"):
+        result = score(load([ROOT / "bench" / "data" / "triage-next" / f"{name}.jsonl"]),
+                       lambda turns: triage_conversation(list(turns)).level)
+        assert result.recall("emergency") == 1.0, [(c.id, got) for c, got in result.misses]
+        assert result.false_escalation == 0.0, [(c.id, got) for c, got in result.false_alarms]
+        assert result.recall("urgent") >= 0.93, [(c.id, got) for c, got in result.misses]
+
+
 @pytest.mark.parametrize(
     "message",
     [
