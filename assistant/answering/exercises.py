@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.intent import asking_part, asks_measure, heading_cue, intents
-from assistant.answering.quotes import _PAGE_TALK, _STEP, Block, standalone, terms
+from assistant.answering.quotes import PAGE_TALK, STEP, Block, standalone, terms
 from assistant.answering.subjects import mentioned_terms
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import plain, split_units
 
-def _named(blocks: list[Block]) -> list[Block]:
+def name_steps(blocks: list[Block]) -> list[Block]:
     """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
     ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again.
     A note from the section that is not a step is quoted as it is, without a name it does not need."""
@@ -31,7 +31,7 @@ def _named(blocks: list[Block]) -> list[Block]:
             named.add(parts[-1])
             out.append(block)
             continue
-        if not _STEP.match(block.lines[0]):
+        if not STEP.match(block.lines[0]):
             out.append(block)  # a note ("Strength gains usually take six to twelve weeks") reads on its own
             continue
         named.add(parts[-1])
@@ -59,12 +59,12 @@ def _how_to(passage: Passage, max_words: int = 40, max_steps: int = 2) -> str | 
     quotable = [i for i, u in enumerate(sentences) if standalone(u.text)]
     if not quotable:
         return None
-    at = next((i for i in quotable if _STEP.match(plain(sentences[i].text))), quotable[0])
+    at = next((i for i in quotable if STEP.match(plain(sentences[i].text))), quotable[0])
     steps = [standalone(sentences[at].text)]
     for u in sentences[at + 1:]:
         text = plain(u.text)
         if (len(steps) >= max_steps or u.paragraph != sentences[at].paragraph or text[-1:] not in ".!"
-                or _PAGE_TALK.search(text) or len(" ".join([*steps, text]).split()) > max_words
+                or PAGE_TALK.search(text) or len(" ".join([*steps, text]).split()) > max_words
                 or (max_steps <= 2 and len(steps[0].split()) >= 12)):
             break
         steps.append(text)

@@ -15,24 +15,28 @@ follow another step are not).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.exercises import _named, exercise_menu, named_exercise
+from assistant.answering.exercises import exercise_menu, name_steps, named_exercise
 from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
 from assistant.answering.quotes import (
-    _DEPENDENT_START, _PAGE_TALK, _POINTS_BACK, _SEEK_HELP, _SENTENCE_END, _URGENT_WORDS, _WARNING_UNIT, Block, _item_ok, _overlap,
-    is_self_care, pairs, standalone, terms,
+    DEPENDENT_START, PAGE_TALK, POINTS_BACK, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
 from assistant.core.records import Passage, SearchHit
-from assistant.core.text import Unit, plain, split_units
+from assistant.core.text import Unit, plain, split_sentences, split_units
 from assistant.safety.policy import looks_like_injection
 
 __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
 # --------------------------------------------------------------------------- the plan
+
+_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
+_SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
+_URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 
 #: Words a supporting list may add beyond an answer's budget: a short list reads faster than its words suggest.
 LIST_ALLOWANCE = 40
@@ -107,7 +111,7 @@ def score_units(
                     previous = (unit, fit)  # a third step can follow the pair
                 else:
                     previous = (unit, fit) if unit.kind == "sentence" else None
-                if unit.kind != "sentence" and not _item_ok(unit.text):
+                if unit.kind != "sentence" and not item_ok(unit.text):
                     continue
                 if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading):
                     continue
@@ -166,7 +170,7 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
         return None
     text = plain(unit.text)
     words = text.split()
-    if not words or not (_DEPENDENT_START.match(text) or _POINTS_BACK.search(text)) or _PAGE_TALK.search(text) or looks_like_injection(text):
+    if not words or not (DEPENDENT_START.match(text) or POINTS_BACK.search(text)) or PAGE_TALK.search(text) or looks_like_injection(text):
         return None
     if len(words) > 40 or text[-1] not in ".!":
         return None
@@ -275,8 +279,8 @@ def plan(
             continue
         text = fuller.get(plain(s.unit.text), plain(s.unit.text))
         t = terms(text)
-        if any(_overlap(t, other) > 0.5 for other in seen_terms) or any(
-                text in line or _SENTENCE_END.split(text)[0] in line for b in chosen for line in b.lines):
+        if any(overlap(t, other) > 0.5 for other in seen_terms) or any(
+                text in line or split_sentences(text)[0] in line for b in chosen for line in b.lines):
             continue
         n = len(text.split())
         if words + n > max_words:
@@ -284,7 +288,7 @@ def plan(
         chosen.append(Block((text,), s.passage, s.article_rank, (s.passage_rank, s.unit.index), s.score))
         seen_terms.append(t)
         words += n
-    if extra_list is not None and not any(_overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
+    if extra_list is not None and not any(overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
         if words + extra_list.words <= max_words + LIST_ALLOWANCE:
             chosen.append(extra_list)
-    return _named([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))])
+    return name_steps([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))])

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from assistant.core.text import split_sentences
+
 _WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late)"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
@@ -100,13 +102,10 @@ _ASKED = {
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
 def asking_part(question: str) -> str:
     """The sentences that ask (ending with "?"), or the last sentence: "When I do my exercises it aches.
     Should I stop?" asks whether to stop, not for exercises."""
-    sentences = [s for s in _SENTENCE.split(" ".join(question.split())) if s]
+    sentences = split_sentences(" ".join(question.split()))
     asking = [s for s in sentences if s.endswith("?")]
     return " ".join(asking or sentences[-1:])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -17,6 +16,7 @@ from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
 from assistant.core.settings import ClinicSettings, SafetySettings
 from assistant.core.store import StoreError
+from assistant.core.text import split_sentences
 from assistant.safety.privacy import redact
 from assistant.safety.screen import screen
 
@@ -205,5 +205,5 @@ def already_said(turns: Sequence[Turn]) -> frozenset[str]:
             text = CITATION.sub("", turn.content)
             for line in text.splitlines():
                 line = line.strip().removeprefix("- ").strip()
-                out.update(part.strip() for part in re.split(r"(?<=[.!?])\s+", line) if part.strip())
+                out.update(split_sentences(line))
     return frozenset(out)

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.core.records import Passage
-from assistant.core.text import plain
+from assistant.core.text import plain, split_sentences
 from assistant.core.words import with_synonyms
 from assistant.safety.policy import looks_like_injection
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
-_DEPENDENT_START = re.compile(
+DEPENDENT_START = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
     r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|another|other|"
     r"for example|for instance|in this|in that|as a result|as well|even so|which|what's more|"
@@ -31,14 +30,11 @@ _DEPENDENT_START = re.compile(
     re.IGNORECASE,
 )
 # Calls to action and page furniture that only make sense on the web page.
-_PAGE_TALK = re.compile(
+PAGE_TALK = re.compile(
     r"\bclick\b|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|\bvideo\b|read more|"
     r"book an assessment with us|get in touch with us|subscribe|sign up|share this",
     re.IGNORECASE,
 )
-_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
-_SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
-_URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 _STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
     "i me my you your we our us it its this that these those he she they them what which who whom why how "
@@ -48,16 +44,16 @@ _STOPWORDS = frozenset(
 )
 
 #: How an instruction starts ("Kneel with someone holding your ankles.").
-_STEP_START = (
+STEP_START = (
     r"^(?:try|do|keep|stand|sit|lie|walk|bend|lift|stretch|hold|repeat|place|put|use|apply|start|gradually|slowly|"
     r"squeeze|push|pull|raise|lower|rest|ice|strengthen|move|roll|step|rock|march|tighten|clench|slide|reach|turn|"
     r"rotate|straighten|cross|pick|jog|run|cycle|swim|return|aim|build|increase|practi[sc]e|foam|massage|tape|wear|"
     r"go for|get up|carry on|continue|avoid|work|kneel|lean|press|draw|hug|tilt|nod|tuck|point|gently|keeping|make it)\b"
 )
-_STEP = re.compile(_STEP_START, re.IGNORECASE)
+STEP = re.compile(STEP_START, re.IGNORECASE)
 #: Self-care instructions: what an answer leaves out when the visitor should be checked first.
 _SELF_CARE = re.compile(
-    _STEP_START +
+    STEP_START +
     r"|\b(?:exercis\w*|stretch\w*|strengthen\w*|squats?|lunges?|bridges?|heel raises?|calf raises?|weight[- ]bearing|"
     r"(?:put|bear|take) (?:\w+ )?weight|walk(?:ing)? on it|reps\b|repetitions|sets of|times a day|hold for|load\w*|"
     r"return to (?:sport|running|training|work)|gradually (?:build|increase)|foam roll\w*|massage ball)",
@@ -68,12 +64,12 @@ _SELF_CARE = re.compile(
 def is_self_care(text: str) -> bool:
     """True for an exercise, stretching, loading or weight-bearing instruction, in any sentence of ``text``
     (a step quoted with the sentence after it: "Clamshells build the hip. Repeat ten times on each side.")."""
-    return any(_SELF_CARE.search(part) for part in re.split(r"(?<=[.!?])\s+", plain(text)) if part)
+    return any(_SELF_CARE.search(part) for part in split_sentences(plain(text)))
 
 
 #: Words inside a sentence that point at the sentence before ("Scan findings like these ...", "If pain is higher
 #: than this ...", "one of those nerve roots"): quoted alone, they point at nothing.
-_POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|from) (?:these|those)|these (?:findings|changes|signs|steps))\b",
+POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|from) (?:these|those)|these (?:findings|changes|signs|steps))\b",
                           re.IGNORECASE)
 
 
@@ -87,14 +83,14 @@ def standalone(sentence: str) -> str | None:
         return None  # fragments, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
-    if _DEPENDENT_START.match(s) or _POINTS_BACK.search(s) or _PAGE_TALK.search(s) or looks_like_injection(s):
+    if DEPENDENT_START.match(s) or POINTS_BACK.search(s) or PAGE_TALK.search(s) or looks_like_injection(s):
         return None
     return s
 
 
-def _item_ok(text: str) -> bool:
+def item_ok(text: str) -> bool:
     """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
-    return 2 <= len(text.split()) <= 60 and not _PAGE_TALK.search(text) and not looks_like_injection(text)
+    return 2 <= len(text.split()) <= 60 and not PAGE_TALK.search(text) and not looks_like_injection(text)
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +115,7 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(_stemmer().stemWords(words))
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 

@@ -78,6 +78,14 @@ def text_units(text: str) -> list[str]:
     return [sentence for _, sentence in text_pieces(text)]
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """A short text's sentences, split after ". ", "! " or "? " (a question, a reply line, a joined step)."""
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
+
+
 def _sentences(paragraph: str) -> list[str]:
     out, start = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
