@@ -60,10 +60,13 @@ class _Scored:
 
 
 def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
+    """Each unit's fit by meaning: its vector against the question's (given several, the question's and its asking
+    sentences', their mean)."""
     vectors = passage.units
     if query_vector is None or vectors is None or len(vectors) != len(units):
         return [None] * len(units)
-    return [float(v) for v in np.asarray(vectors) @ np.asarray(query_vector)]
+    fits = np.asarray(vectors) @ np.atleast_2d(np.asarray(query_vector)).T
+    return [float(v) for v in fits.mean(axis=1)]
 
 
 def score_units(
@@ -210,8 +213,11 @@ def _support_list(
     Never a list of warning signs: they lead only when asked about."""
     nearby = None
     for s in scored[1:]:
-        if s.score < floor:
-            break
+        # a list in the best sentence's own section ("Common triggers include:" after "it is mostly a problem of
+        # load") is looked at however its items score
+        same = s.passage.chunk_id == best.passage.chunk_id
+        if s.score < floor and not same:
+            continue
         if s.unit.kind == "sentence":
             continue
         block = _list_block(s, scored)
@@ -220,6 +226,8 @@ def _support_list(
             continue
         if any(heading_cue(i, heading) for i in wanted[:2]):
             return block, True
+        if s.score < floor:
+            continue
         if nearby is None and s.score >= best.score - 0.1:
             nearby = block
     return nearby, False

@@ -7,10 +7,12 @@ import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, topic
 from assistant.answering.intent import asking_part, intents
-from assistant.answering.subjects import covers, services, subjects
+from assistant.answering.subjects import about, services, story_subjects, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
@@ -125,15 +127,20 @@ class Assistant:
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
         # the subjects of the sentences that ask, when they name any ("do I need an x-ray for whiplash? the other
         # driver's insurance keep asking" is about whiplash, not insurance)
-        wanted = subjects(asking_part(focus)) or subjects(focus)
+        wanted = subjects(asking_part(focus)) or story_subjects(focus)
+        # the body parts are those of the whole conversation for a follow-up (its "shake hands" does not take it
+        # off the elbow)
+        message = " ".join([focus, *earlier]) if follow else focus
         if intents(asked)[:1] in (("cost",), ("hours",)):
-            wanted &= services()  # a price or opening-hours question is about the clinic, whatever body part it names
-        hits = on_topic(result.hits, wanted)
+            # a price or opening-hours question is about the clinic, whatever body part it names
+            wanted, message = wanted & services(), ""
+        hits = on_topic(result.hits, wanted, message)
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))
         result = replace(result, hits=hits)
         vector = result.query_vector if not follow or not self.chat_model else self._vector(focus)
+        vector = self._with_asked(vector, q if not follow else None)
         said_before = already_said(turns)
         draft, answerer, fallback = yield from self._draft(q, asked, focus, result, turns, checked.no_self_care, said_before, vector)
         said.extend(draft.pieces)
@@ -150,6 +157,19 @@ class Assistant:
                 fallback=fallback, search_query=query,
             )
         )
+
+    def _with_asked(self, vector, question: str | None):
+        """The question's vector, and its asking sentences' when a story comes first: in "I've had pain under my
+        heel for a month, the GP said plantar fasciitis. How long does it go on for?" the sentence that answers fits
+        the asking, while in "why would my son get kneecap pain? he plays a lot of sport" the story's sport fits the
+        list of triggers: a sentence's fit is the mean of the two."""
+        if vector is None or not question:
+            return vector
+        part = asking_part(question)
+        if not part.endswith("?") or part == " ".join(question.split()) or len(part.split()) < 3:
+            return vector
+        extra = self._vector(part)
+        return vector if extra is None else np.stack([np.asarray(vector, dtype=float), np.asarray(extra, dtype=float)])
 
     def _vector(self, text: str):
         embedder = getattr(self.retriever, "embedder", None)
@@ -190,11 +210,13 @@ def refocus(conversation: SearchResult, focused: SearchResult) -> SearchResult:
     return replace(focused, query=conversation.query, hits=tuple(hits), best_relevance=conversation.best_relevance)
 
 
-def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str]) -> tuple[SearchHit, ...]:
-    """The hits whose article covers every subject the question names (all of them when it names none)."""
-    if not wanted:
-        return tuple(hits)
-    return tuple(h for h in hits if covers(" ".join([h.title, *(p.section + " " + p.text for p in h.passages)]), wanted))
+def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str], message: str = "") -> tuple[SearchHit, ...]:
+    """The hits whose article is about what the question asks (``subjects.about``; ``message`` is all the
+    visitor said, story included): all of them when it names nothing."""
+    return tuple(
+        h for h in hits
+        if about(h.about, h.region, " ".join([h.title, *(p.section + " " + p.text for p in h.passages)]), wanted, message)
+    )
 
 
 def already_said(turns: Sequence[Turn]) -> frozenset[str]:

@@ -28,7 +28,7 @@ def _groups() -> dict[str, re.Pattern[str]]:
     for name, terms in data.items():
         # a term written "re:..." is a pattern ("re:bottom(?! of)": the buttock, not the bottom of the foot)
         words = sorted((str(t)[3:] if str(t).startswith("re:") else re.escape(str(t).lower()) for t in terms), key=len, reverse=True)
-        out[name] = re.compile(r"(?<![\w'])(?:" + "|".join(words) + r")(?![\w'])")
+        out[name] = re.compile(r"(?<![\w'])(?:" + "|".join(words) + r")(?:'s)?(?![\w'])")  # "my neck's stiff"
     return out
 
 
@@ -54,6 +54,46 @@ def covers(text: str, wanted: frozenset[str] | set[str]) -> bool:
     plain = _plain(text)
     groups = _groups()
     return all(groups[name].search(plain) for name in wanted if name in groups)
+
+
+@lru_cache(maxsize=1)
+def sites() -> frozenset[str]:
+    """The groups that are body parts: an article is about one only when its front matter says so."""
+    return frozenset(_vocabulary().get("sites", ()))
+
+
+def story_subjects(text: str) -> frozenset[str]:
+    """The subjects of a message whose asking sentences name none: a body part or condition outranks a
+    service met on the way ("my pilates teacher has me doing leg lifts for my outer hip", "a bump in a
+    supermarket car park")."""
+    found = subjects(text)
+    return (found - services()) or found
+
+
+@lru_cache(maxsize=1)
+def _exercise_names() -> re.Pattern[str]:
+    words = "|".join(re.escape(str(w)) for w in _vocabulary().get("exercise_words", ()))
+    return re.compile(rf"(?<![\w'])[\w'-]+ (?=(?:{words})(?![\w']))")
+
+
+def named_subjects(text: str) -> frozenset[str]:
+    """The subjects ``text`` names as what is wrong, not as an exercise's name: "how long do I hold the calf
+    stretch?" names no calf problem."""
+    return subjects(_exercise_names().sub("", _plain(text)))
+
+
+def about(front: str, region: str, text: str, wanted: frozenset[str] | set[str], message: str = "") -> bool:
+    """Whether an article is about what a question asks: its ``text`` mentions every ``wanted`` subject (those
+    of the sentences that ask), and, when the ``message`` names a body part as what is wrong, its ``front``
+    (title and front matter) names one of the subjects the message names, unless it has no front matter or its
+    ``region`` is the whole body or the clinic. "My wrist is stiff after the cast came off" is not about the
+    tennis elbow article, whose wrist exercises mention the wrist; "she uses a stick for her bad knee, which
+    hand should it be in?" is about knee arthritis."""
+    if not covers(text, wanted):
+        return False
+    if not front or _plain(region) in _vocabulary().get("everywhere", ()) or not named_subjects(message) & sites():
+        return True
+    return any(covers(front, {w}) for w in set(wanted) | subjects(message))
 
 
 def mentioned_terms(text: str) -> list[str]:

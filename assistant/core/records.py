@@ -107,6 +107,9 @@ class SearchHit:
     passage: Passage
     passages: tuple[Passage, ...] = ()
     name: str = ""
+    #: what the article is about, from its front matter: its title, tags and summary, and its body region
+    about: str = ""
+    region: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -69,6 +69,13 @@ class SearchIndex:
             if meta.get("article_tags"):
                 titles[source] += f" {meta['article_tags']}"
         self.titles = TitleIndex(titles.get(source, "") for source in self.sources)
+        # what each article is about: its title and the front matter's region, tags and summary (first chunk)
+        self.about: dict[str, tuple[str, str]] = {}
+        for _, _, meta in docs:
+            source = meta.get("source", "")
+            parts = [meta.get(key, "") for key in ("article_region", "article_tags", "article_summary")]
+            if any(parts) or source not in self.about:
+                self.about[source] = (" ".join(p for p in [meta.get("title") or "", *parts] if p), parts[0])
         counts = word_counts(embed_text(p.section, p.text) for p in self.passages)
         self.speller = Speller(counts, known=lambda w: self.lexical.knows(w) or bool(known and known(w)))
 

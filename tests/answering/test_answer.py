@@ -312,6 +312,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("how often should she be getting up from the desk?")[0] == "duration"
     assert intents("I stretch every night but the pain comes back. Why isn't it working?")[0] == "cause"
     assert "when_to_see" in intents("neck still sore ten days after the crash, at what point should she book?")
+    assert intents("stiff neck for 2 weeks now. when should I stop waiting and book?")[0] == "when_to_see"
+    assert intents("how long should I put up with an achy back before booking?")[0] == "when_to_see"
     assert "when_to_see" in intents("should I be seeing someone about this or will it sort itself out?")
 
 
@@ -322,6 +324,9 @@ def test_a_subject_term_can_be_a_pattern():
     assert "buttock" in subjects("my bottom aches when I sit")
     assert "video_appointment" not in subjects("I saw the exercise on a youtube video")
     assert "video_appointment" in subjects("do you do video appointments?")
+    assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
+    assert "back" not in subjects("he keeps his wallet in his back trouser pocket")
+    assert "back" not in subjects("someone drove into the back of me at the lights")
 
 
 def _exercise_article(tmp_path, backend):
@@ -455,6 +460,50 @@ def test_shin_in_an_exercise_step_does_not_make_an_article_about_shins():
     assert "shin" in subjects("my shins are killing me since I started running")
     assert not covers("Pull your toes back towards your shin until you feel a stretch.", {"shin"})
     assert covers("Shin pain in runners often settles with less load.", {"shin"})
+
+
+def test_a_body_part_is_an_articles_subject_only_when_its_front_matter_names_it():
+    from assistant.answering.subjects import about, named_subjects, subjects
+
+    front = "Tennis elbow: why the outside of your elbow hurts elbow tennis elbow, lateral elbow pain, gripping"
+    text = front + " Slow wrist lifts: slowly lift your hand. At a desk, keep your wrist in a neutral position."
+    stiff = "my son broke his wrist and the cast came off yesterday, it's really stiff. which exercises?"
+    assert not about(front, "elbow", text, subjects(stiff), stiff)  # wrist exercises: not about wrists
+    grip = "for my tennis elbow, how long do I hold the wrist still against my other hand?"
+    assert about(front, "elbow", text, subjects(grip), grip)  # it names a subject the front matter names
+    # an article about the whole body (or with no front matter) is judged by its text, as before
+    assert about("Desk work and sitting", "whole body", text, subjects(stiff), stiff)
+    assert about("", "", text, subjects(stiff), stiff)
+    # a body part that names an exercise is not what is wrong
+    assert named_subjects("how long do I hold the calf stretch against a wall?") == frozenset()
+    assert named_subjects("my calf is tight and sore") == frozenset({"calf"})
+    heel = "Plantar heel pain: easing pain under the heel foot and ankle"
+    assert about(heel, "foot and ankle", heel + " Calf stretch against a wall", {"calf"}, "how long do I hold the calf stretch?")
+
+
+def test_a_wrist_problem_is_declined_by_an_elbow_article_that_mentions_wrists(tmp_path, backend):
+    services = one_article_clinic(tmp_path, backend, "elbow", "Tennis elbow: pain on the outside of the elbow", {
+        "What helps": "Tennis elbow usually settles with gradual loading. Keep your wrist in a neutral position at a desk.",
+        "Exercises to try": "Slow wrist lifts: rest your forearm on a table and slowly lift your hand, then lower it.",
+    })
+    stiff = services.assistant.ask("my wrist is really stiff since the cast came off, what exercises should I do?").answer
+    assert not stiff.grounded and stiff.answer.startswith("I couldn't find that in our articles"), stiff.answer
+    elbow = services.assistant.ask("what helps the pain on the outside of my elbow when I turn my wrist?").answer
+    assert elbow.grounded, elbow.answer
+    # a follow-up that says "hands" is still about the elbow the conversation is about
+    straps = services.assistant.ask("would a strap help?", history=[
+        ("user", "I've had pain on the outside of my elbow for two months"), ("assistant", "..."),
+        ("user", "it's worst when I shake hands")]).answer
+    assert straps.grounded, straps.answer
+
+
+def test_a_service_met_in_the_story_does_not_take_a_question_off_its_body_part(tmp_path, backend):
+    services = one_article_clinic(tmp_path, backend, "hip", "Gluteal tendinopathy: pain on the outside of your hip", {
+        "Exercises to try": "Avoid side-lying leg lifts early on, as lying on the sore hip can compress the tendons.",
+    })
+    answer = services.assistant.ask("My pilates teacher has me doing loads of leg lifts lying on my side for my outer "
+                                    "hip pain. Is that a good idea?").answer
+    assert answer.grounded and "Avoid side-lying leg lifts" in answer.answer, answer.answer
 
 
 def test_one_exercise_asked_about_by_name_is_answered_with_its_steps(tmp_path, backend):

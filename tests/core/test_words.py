@@ -7,6 +7,8 @@ def test_a_visitors_word_brings_the_articles_word_along():
     assert with_synonyms("does it have to come from my doctor?").split()[-2:] == ["gp", "referral"]
     assert "pelvic girdle pain" in with_synonyms("getting out of the car with my SPD")
     assert with_synonyms("can I book myself in?").endswith("referral")
+    assert with_synonyms("felt a pop at the back of my thigh").endswith("hamstring")
+    assert with_synonyms("got rear-ended at the lights, neck is sore").endswith("whiplash")
 
 
 def test_whole_words_only_and_nothing_said_twice():
