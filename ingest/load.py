@@ -229,7 +229,11 @@ def _load_markdown(path: Path, source: str, digest: str, text: str) -> Article:
     if url is not None and not (isinstance(url, str) and re.match(r"https?://", url)):
         raise LoadError(f"front matter url must start with http:// or https:// (got {url!r})")
     metadata = {k: _plain(front[k]) for k in METADATA_FIELDS if front.get(k) is not None}
+    body = _COMMENT.sub("", body)  # an editor's note in <!-- --> is never shown on the page: never quoted either
     return _build(path, source, digest, body, str(title) if title else None, url, metadata)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 # --------------------------------------------------------------------------- plain text

@@ -17,6 +17,9 @@ from assistant.answering.subjects import mentioned_terms
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import plain, split_units
 
+_CAUTION = re.compile(r"^(?:avoid|do not|don't|never)\b", re.IGNORECASE)
+
+
 def name_steps(blocks: list[Block]) -> list[Block]:
     """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
     ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again.
@@ -31,8 +34,10 @@ def name_steps(blocks: list[Block]) -> list[Block]:
             named.add(parts[-1])
             out.append(block)
             continue
-        if not STEP.match(block.lines[0]):
-            out.append(block)  # a note ("Strength gains usually take six to twelve weeks") reads on its own
+        if not STEP.match(block.lines[0]) or _CAUTION.match(block.lines[0]):
+            # a note ("Strength gains usually take six to twelve weeks") or a caution after the last exercise
+            # ("Avoid side-lying leg lifts early on") reads on its own
+            out.append(block)
             continue
         named.add(parts[-1])
         out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))

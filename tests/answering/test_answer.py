@@ -536,3 +536,18 @@ def test_a_sentence_that_points_back_is_quoted_only_after_what_it_points_at():
     assert standalone("Scan findings like these are a normal part of getting older.") is None
     assert standalone("If pain is higher than this or lasts longer, reduce the amount you do next time.") is None
     assert standalone("Scan findings are a normal part of getting older for most people.") is not None
+
+
+def test_a_step_carries_its_exercises_name_and_a_note_or_caution_does_not():
+    from assistant.answering.exercises import name_steps
+    from assistant.answering.quotes import Block
+    from assistant.core.records import Passage
+
+    passage = Passage("c1", "hip", "Hip pain", None, "Hip pain > Exercises to try > Step-ups", "step-ups", "text")
+    step, note, caution = (Block((line,), passage, 0, (0, i), 1.0) for i, line in enumerate([
+        "Step up onto the bottom stair with the sore leg, then step down slowly.",
+        "Strength gains usually take six to twelve weeks.",
+        "Avoid side-lying leg lifts early on, as lying on the sore hip can compress the tendons.",
+    ]))
+    assert [b.lines[0] for b in name_steps([caution, note, step])] == [
+        caution.lines[0], note.lines[0], "Step-ups: " + step.lines[0]]

@@ -41,6 +41,19 @@ def test_markdown_front_matter_and_sections(tmp_path):
     assert [s.anchor for s in article.sections] == [None, "what-is-it", "clamshell"]
 
 
+def test_an_editors_note_in_a_comment_is_not_article_text(tmp_path):
+    path = tmp_path / "faq.md"
+    path.write_text(
+        "---\ntitle: Clinic FAQ\n---\n\n## How much does it cost?\n\n"
+        "<!-- Sample values: the clinic replaces these prices with its own.\nCheck with the manager. -->\n\n"
+        "Our prices are:\n\n- Initial assessment: £65\n",
+        encoding="utf-8",
+    )
+    text = " ".join(s.text for s in load(path).sections)
+    assert "£65" in text and "Our prices are:" in text
+    assert "Sample values" not in text and "manager" not in text and "<!--" not in text
+
+
 def test_missing_title_uses_first_heading_then_file_name(tmp_path):
     a = tmp_path / "a.md"
     a.write_text("# Tennis elbow basics\n\nThe outside of the elbow hurts.\n", encoding="utf-8")
