@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from triage_eval import Case, load, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2")
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -104,17 +104,6 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "triage-metrics.json").write_text(json.dumps({"messages": total, "sets": metrics}, indent=2))
     assert total >= 1500
-
-
-def test_the_next_rounds_sets_keep_every_emergency_and_no_false_alarm_with_the_patterns():
-    """Round R (bench/data/triage-next) waits for the learned models' retraining to join SETS; until then
-    its emergencies and routine messages guard the patterns fixed from it (four urgent misses are known)."""
-    for name in ("holdout_r1", "holdout_r2"):
-        result = score(load([ROOT / "bench" / "data" / "triage-next" / f"{name}.jsonl"]),
-                       lambda turns: triage_conversation(list(turns)).level)
-        assert result.recall("emergency") == 1.0, [(c.id, got) for c, got in result.misses]
-        assert result.false_escalation == 0.0, [(c.id, got) for c, got in result.false_alarms]
-        assert result.recall("urgent") >= 0.93, [(c.id, got) for c, got in result.misses]
 
 
 @pytest.mark.parametrize(
