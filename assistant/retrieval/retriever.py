@@ -293,8 +293,8 @@ class Retriever:
         hits = rank_articles(
             passages, k, relevance, self.dense_weight, whole, self.article_weight, titled, self.title_weight
         )
-        hits = [replace(h, about=index.about.get(h.source, (h.title, ""))[0], region=index.about.get(h.source, ("", ""))[1])
-                for h in hits]
+        hits = [replace(h, about=about, region=region)
+                for h in hits for about, region in [index.about.get(h.source, (h.title, ""))]]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
 
