@@ -61,21 +61,18 @@ class SearchIndex:
         article = {source: i for i, source in enumerate(self.sources)}
         self.article_of = np.array([article[p.source] for p in self.passages], dtype=np.int64)
         self.articles = _centroids(self.vectors, self.article_of, len(self.sources))
-        # an article's title field: its title and, where its front matter has them, its tags ("SPD", "painful arc")
+        # an article's title field: its title and, where its front matter has them, its tags ("SPD", "painful arc");
+        # and what it is about: its title and the front matter's region, tags and summary (with its first chunk)
         titles: dict[str, str] = {}
-        for _, _, meta in docs:  # the tags are kept with an article's first chunk
-            source = meta.get("source", "")
-            titles[source] = titles.get(source) or meta.get("title") or ""
-            if meta.get("article_tags"):
-                titles[source] += f" {meta['article_tags']}"
-        self.titles = TitleIndex(titles.get(source, "") for source in self.sources)
-        # what each article is about: its title and the front matter's region, tags and summary (first chunk)
         self.about: dict[str, tuple[str, str]] = {}
         for _, _, meta in docs:
-            source = meta.get("source", "")
-            parts = [meta.get(key, "") for key in ("article_region", "article_tags", "article_summary")]
-            if any(parts) or source not in self.about:
-                self.about[source] = (" ".join(p for p in [meta.get("title") or "", *parts] if p), parts[0])
+            source, title = meta.get("source", ""), meta.get("title") or ""
+            region, tags, summary = (meta.get(f"article_{key}", "") for key in ("region", "tags", "summary"))
+            if tags or source not in titles:
+                titles[source] = f"{title} {tags}".strip()
+            if region or tags or summary or source not in self.about:
+                self.about[source] = (" ".join(p for p in (title, region, tags, summary) if p), region)
+        self.titles = TitleIndex(titles.get(source, "") for source in self.sources)
         counts = word_counts(embed_text(p.section, p.text) for p in self.passages)
         self.speller = Speller(counts, known=lambda w: self.lexical.knows(w) or bool(known and known(w)))
 
