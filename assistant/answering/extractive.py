@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.exercises import exercise_menu, name_steps, named_exercise
-from assistant.answering.intent import WARNING_SECTION, heading_cue, intents, unit_cue
+from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
@@ -46,7 +46,7 @@ SHAPED = frozenset({"cost", "hours", "duration"})
 
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
-           "phrase": 0.1}
+           "phrase": 0.1, "recovery": 0.2}
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def score_units(
     q_terms = terms(question)
     q_pairs = pairs(asked or question)
     urgent_words = bool(_URGENT_WORDS.search(question))
+    recovery = primary == "duration" and asks_recovery(asked or question)
     top = hits[0].score if hits else 0.0
     raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, frozenset[str], float]] = []
     for rank, hit in enumerate(hits[:max_articles]):
@@ -127,6 +128,8 @@ def score_units(
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
                 if any(heading_cue(i, heading) for i in wanted[:2]):
                     bonus += WEIGHTS["heading"]
+                if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
+                    bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
                 if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
                     bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
                 bonus -= WEIGHTS["article"] * rank + 0.02 * p_rank + 0.004 * unit.index

@@ -20,19 +20,22 @@ _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?
 
 _Q = {
     # "how much pain is OK?" asks about pain, not money
-    "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement)\b)|"
+    "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
-                r"take to|back to|play again|run again|return|go on for|drag on)\b",
+                r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
+               r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*)\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
-             r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen))\b",
+             r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
+             r"(?:can|could|would|does|do) (?:a |an |the |my |that |this |it |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:do|cause) (?:that|this|it)|"
+             r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with)\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i|best way|tips?|tricks?|hacks?|advice|sleep|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
@@ -40,9 +43,9 @@ _Q = {
              r"still (?:go|run|play|work|train|exercise|do))\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
-    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
+    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:seeing|booking|coming)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
-    "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what do you mean|what's|meaning|mean\b|"
+    "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|"
@@ -93,9 +96,9 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 _ASKED = {
     "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
-    "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
+    "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
-    "when_to_see": r"\bat what (?:point|stage)\b|\bput up with\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
 }
@@ -137,6 +140,26 @@ def unit_cue(intent: str, text: str) -> bool:
 
 def heading_cue(intent: str, heading: str) -> bool:
     return bool(_HEADING_RE[intent].search(heading))
+
+
+#: A span of recovery: "improvement usually takes weeks to a few months", "may settle in a couple of weeks".
+_RECOVERY_SPAN = re.compile(
+    r"\b(?:takes?|taking|settles?|settling|improv\w*|heal\w*|recover\w*|better|lasts?|goes on)\b\W+(?:[\w'-]+\W+){0,5}?"
+    r"(?:days|weeks|months|years)\b|\b(?:days|weeks|months|years)\b\W+(?:[\w'-]+\W+){0,3}?to (?:settle|heal|recover|improve|build|get better)\b",
+    re.IGNORECASE)
+#: "How long" about something done now (hold a stretch, ice it, sit, wear a support), not about getting better.
+_NOT_RECOVERY = re.compile(r"\b(?:hold\w*|ice|icing|heat|often|frequently|sit|sitting|stand|standing|wear\w*|minutes?|seconds?|"
+                           r"times|reps|sets|each|per|every|rest|resting|wait\w*|put up|leave|before|stay\w*|goes)\b", re.IGNORECASE)
+
+
+def asks_recovery(question: str) -> bool:
+    """How long until it is better ("how long is this meant to take?"), not how long to hold, ice or sit."""
+    ask = asking_part(question)
+    return bool(_ASKED_RE["duration"].search(ask) or "duration" in intents(question)[:1]) and not _NOT_RECOVERY.search(ask)
+
+
+def recovery_span(text: str) -> bool:
+    return bool(_RECOVERY_SPAN.search(text))
 
 
 _MEASURE = re.compile(r"\bhow (?:much|many|often|hard|far|long|heavy)\b", re.IGNORECASE)

@@ -25,13 +25,17 @@ DEPENDENT_START = re.compile(
     r"for example|for instance|in this|in that|as a result|as well|even so|which|what's more|"
     r"the same|on the other hand|in other words|that's|it's|they're|there's|here's|"
     # exercise steps that only make sense after the step before
-    r"repeat|hold|do this|do these|try this|keep going|continue|then|next|finally|lower|relax|switch|swap|"
+    r"repeat|hold|do this|do these|try this|keep going|continue(?= (?:for|until|like|in|doing|this|these|with)\b|\W*$)|then|next|finally|lower|relax|switch|swap|"
     r"slowly return|return to)\b",
     re.IGNORECASE,
 )
 # Calls to action and page furniture that only make sense on the web page.
 PAGE_TALK = re.compile(
-    r"\bclick\b|http|www\.|\bbelow\b|\babove\b|this article|this post|this page|\bvideo\b|read more|"
+    r"\bclick\b|http|www\.|this article|"
+    # "the pain guide above", "see below"; not "just below the knee"
+    r"\b(?:guide|list|links?|video|table|form|button|steps|exercises|advice|tips|information|section|details|instructions|as) "
+    r"(?:shown |listed |given |described )?(?:above|below)\b|\b(?:see|shown|listed|described|outlined|mentioned|given) (?:\w+ )?(?:above|below)\b|"
+    r"\b(?:above|below)\s*:|this post|this page|\bvideo\b|read more|"
     r"book an assessment with us|get in touch with us|subscribe|sign up|share this",
     re.IGNORECASE,
 )

@@ -277,6 +277,12 @@ def test_a_question_about_something_no_article_covers_is_declined(clinic):
 def test_page_talk_is_matched_as_whole_words():
     assert standalone("Clicking or grinding from the kneecap is not usually a sign of damage.")
     assert standalone("Click the link below to book your appointment today.") is None
+    # "below" and "above" are page furniture only when they point at the page
+    assert standalone("The band runs down the outside of the thigh from the hip to just below the knee.")
+    assert standalone("Use the pain guide above, and stop any exercise that hurts.") is None
+    # "Continue" leans on the step before only when what follows says how long ("Continue for 30 seconds.")
+    assert standalone("Continue balance exercises for several weeks after your ankle feels normal.")
+    assert standalone("Continue for 30 seconds, then swap sides.") is None
 
 
 def test_empty_question(clinic):
@@ -315,6 +321,13 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("stiff neck for 2 weeks now. when should I stop waiting and book?")[0] == "when_to_see"
     assert intents("how long should I put up with an achy back before booking?")[0] == "when_to_see"
     assert "when_to_see" in intents("should I be seeing someone about this or will it sort itself out?")
+    assert intents("I've cut my running in half. should I get it looked at or keep managing on my own?")[0] == "when_to_see"
+    assert "cost" not in intents("how much is it ok for it to hurt while I'm doing them?")
+    assert "cost" not in intents("can I stop the balance exercises or how much longer do I need to keep going?")
+    assert "duration" in intents("can I stop the balance exercises or how much longer do I need to keep going?")
+    assert intents("She asks what that actually is and whereabouts it is.")[0] == "what_is"
+    assert intents("was getting better then awful again yesterday. have I set myself back to the start?")[0] == "serious"
+    assert "cause" in intents("slept on her rock hard pillows and woke up stiff. can a pillow really do that?")
 
 
 def test_a_subject_term_can_be_a_pattern():
@@ -383,6 +396,17 @@ def test_how_long_is_answered_from_any_section_of_the_best_article(tmp_path, bac
     services = _exercise_article(tmp_path, backend)
     answer = services.assistant.ask("how long does heel pain take to go away?").answer
     assert "several months to settle" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_how_long_until_better_is_answered_with_how_long_getting_better_takes(tmp_path, backend):
+    # a span of recovery ("needs a few months to settle") answers "how long will it take?"; a time that is not
+    # how long getting better takes (minutes of exercise) does not, though it comes first and shares the words
+    services = one_article_clinic(tmp_path, backend, "shoulder", "Shoulder impingement", {
+        "What helps": "Shoulder pain often feels better after a few minutes of gentle exercise each morning. "
+                      "Shoulder pain often needs a few months to settle with gentle exercise.",
+    })
+    answer = services.assistant.ask("my shoulder pain, how long till it is better?").answer
+    assert answer.answer.startswith("Shoulder pain often needs a few months to settle"), answer.answer
 
 
 def test_the_sentence_with_the_rare_word_asked_about_leads(tmp_path, backend):
