@@ -58,7 +58,7 @@ _CUE = {
     "cost": r"£\s?\d|\b\d+ ?(?:pounds|p)\b|\b(?:costs?|price|fee|charged?|free)\b",
     "hours": r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
              r"weekday|weekend|bank holiday|closed|open)\w*\b",
-    "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve)\b[\w\s-]{0,12}?"
+    "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve|half an|an)\b[\w\s-]{0,12}?"
                 r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?)\b",
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious)\b",
@@ -149,7 +149,7 @@ _RECOVERY_SPAN = re.compile(
     re.IGNORECASE)
 #: "How long" about something done now (hold a stretch, ice it, sit, wear a support), not about getting better.
 _NOT_RECOVERY = re.compile(r"\b(?:hold\w*|ice|icing|heat|often|frequently|sit|sitting|stand|standing|wear\w*|minutes?|seconds?|"
-                           r"times|reps|sets|each|per|every|rest|resting|wait\w*|put up|leave|before|stay\w*|goes)\b", re.IGNORECASE)
+                           r"times|reps|sets|each|per|every|rest|resting|wait\w*|put up|leave|before|stay\w*|goes|loosen\w*|ease off|first thing)\b", re.IGNORECASE)
 
 
 def asks_recovery(question: str) -> bool:
