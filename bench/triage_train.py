@@ -76,7 +76,7 @@ def score(x, w, b) -> np.ndarray:
 
 def train(embedder, paths: list[Path], max_false: float, max_caution: float) -> tuple[dict, dict]:
     items = load(paths)
-    x = features(embedder, items)
+    x = features(embedder, items).astype(np.float64)  # once: float32 times float64 weights copies x on every step
     y = np.array([level for *_, level in items])
     groups = np.array([g for g, *_ in items])
     target = (y == 2).astype(float)
