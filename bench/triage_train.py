@@ -1,10 +1,11 @@
-"""Train the learned emergency detector: a linear model over the bundled model's message vectors.
+"""Train the learned emergency detector: the labelled conversations' vectors, voted on by the nearest ones.
 
 The patterns and the nearest-exemplar detector catch what the catalogue lists; each new writer's
 messages still slipped past them about one time in ten (docs/safety.md). This model learns, from
 every independent message set written so far (tests/data/triage/*.jsonl: writers briefed with
 clinical sources, never with the rules) and the red-flag catalogue's exemplars and hard negatives,
-what an emergency told in lay words looks like. Its
+what an emergency told in lay words looks like: it keeps every labelled conversation's vector, and a new
+conversation scores the share of emergencies among its ``--k`` nearest, weighted by similarity. Its
 thresholds are chosen by leave-one-set-out cross-validation (the catalogue is one more set): on a
 set it never saw, at most ``--max-false`` of routine conversations are escalated, and at most
 ``--max-caution`` more get the nearest warning sign's safety line (the caution band).
@@ -57,45 +58,38 @@ def features(embedder, items) -> np.ndarray:
     return np.stack([conversation_vector([vectors[m] for m in turns]) for _, turns, _ in items])
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 3000, rate: float = 2.0) -> tuple[np.ndarray, float]:
-    """Logistic regression by gradient descent, the two classes weighted equally."""
-    w, b = np.zeros(x.shape[1]), 0.0
-    pos = float(y.mean())
-    weight = np.where(y == 1, 0.5 / pos, 0.5 / (1 - pos))
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
-        g = (p - y) * weight
-        w -= rate * (x.T @ g / len(y) + l2 * w)
-        b -= rate * float(g.mean())
-    return w.astype(np.float32), float(b)
+def calibrate(held: np.ndarray, routine: np.ndarray, share: float) -> float:
+    """The lowest score at which at most ``share`` of the routine conversations score as high or higher."""
+    ranked = np.sort(held[routine])[::-1]
+    return float(np.nextafter(ranked[int(share * len(ranked))], np.inf))
 
 
-def score(x, w, b) -> np.ndarray:
-    return 1 / (1 + np.exp(-(x @ w + b)))
+def train(embedder, paths: list[Path], max_false: float, max_caution: float, k: int, prior: float) -> tuple[dict, dict]:
+    from assistant.safety.semantic import SCALE, neighbour_scores
 
-
-def train(embedder, paths: list[Path], max_false: float, max_caution: float) -> tuple[dict, dict]:
     items = load(paths)
-    x = features(embedder, items).astype(np.float64)  # once: float32 times float64 weights copies x on every step
+    x = features(embedder, items)
+    stored = np.round(x * SCALE).astype(np.int8)  # as shipped: the held-out scores use what the product will read
     y = np.array([level for *_, level in items])
     groups = np.array([g for g, *_ in items])
-    target = (y == 2).astype(float)
+    target = (y == 2).astype(np.float32)
     held = np.zeros(len(items))
-    for group in sorted(set(groups)):  # leave one writer's set out
+    for group in sorted(set(groups)):  # leave one writer's set out: scored against everyone else's
         out = groups == group
-        w, b = fit(x[~out], target[~out])
-        held[out] = score(x[out], w, b)
-    routine = np.sort(held[y == 0])[::-1]
-    threshold = float(routine[int(max_false * len(routine))])
-    caution = float(routine[int(max_caution * len(routine))])
+        held[out] = neighbour_scores(x[out], stored[~out].astype(np.float32) / SCALE, target[~out], k, prior)
+    threshold = calibrate(held, y == 0, max_false)
+    caution = calibrate(held, y == 0, max_caution)
     caught, near = held >= threshold, (held >= caution) & (held < threshold)
-    w, b = fit(x, target)
     model = {
-        "weights": w, "bias": np.float32(b), "threshold": np.float32(threshold), "caution": np.float32(caution),
+        "vectors": stored, "emergency": target.astype(np.uint8), "k": np.int32(k),
+        "prior": np.float32(prior), "threshold": np.float32(threshold), "caution": np.float32(caution),
         "model_id": np.array(embedder.model_id),
     }
     report = {
         "trained": datetime.date.today().isoformat(),
+        "model": "nearest neighbours",
+        "k": k,
+        "prior": prior,
         "sets": sorted(set(groups.tolist())),
         "conversations": len(items),
         "emergency": int((y == 2).sum()),
@@ -117,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
     parser.add_argument("--max-false", type=float, default=0.005, help="held-out routine conversations escalated (default 0.5%%)")
     parser.add_argument("--max-caution", type=float, default=0.03, help="... given the nearest sign's safety line (default 3%%)")
+    parser.add_argument("--k", type=int, default=7, help="neighbours that vote (default 7; see docs/safety.md)")
+    parser.add_argument("--prior", type=float, default=0.5, help="added to the neighbours' weights (default 0.5)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
@@ -126,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(SETS.glob("*.jsonl"))
     for backend in args.backends:
         embedder = embedder_from_settings(EmbeddingSettings(backend=backend))
-        model, report = train(embedder, paths, args.max_false, args.max_caution)
+        model, report = train(embedder, paths, args.max_false, args.max_caution, args.k, args.prior)
         path = args.out / f"learned-{backend}.npz"
         np.savez(path, **model)
         path.with_suffix(".json").write_text(json.dumps({"backend": backend, **report}, indent=2) + "\n", encoding="utf-8")
