@@ -33,7 +33,7 @@ _TYPOS = {
     r"\bim\b": "i'm", r"\bive\b": "i've", r"\bisnt\b": "isn't", r"\barent\b": "aren't",
     r"\bhavent\b": "haven't", r"\bhasnt\b": "hasn't", r"\bwasnt\b": "wasn't", r"\bcouldnt\b": "couldn't",
     r"\bwouldnt\b": "wouldn't", r"\bshouldnt\b": "shouldn't", r"\bhadnt\b": "hadn't", r"\bwerent\b": "weren't",
-    r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bbum hole\b": "bumhole",
+    r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bmeself\b": "myself", r"\bhisself\b": "himself", r"\bbum hole\b": "bumhole",
     r"\bblad+[ae]r\b": "bladder", r"\bsadd?[el]l?e?\b": "saddle", r"\bosteop(?!en)\w*": "osteoporosis",
     r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
