@@ -21,7 +21,7 @@ _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
 DEPENDENT_START = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
-    r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|another|other|"
+    r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|"
     r"for example|for instance|in this|in that|as a result|as well|even so|which|what's more|"
     r"the same|on the other hand|in other words|that's|it's|they're|there's|here's|"
     # exercise steps that only make sense after the step before

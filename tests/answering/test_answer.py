@@ -283,6 +283,8 @@ def test_page_talk_is_matched_as_whole_words():
     # "Continue" leans on the step before only when what follows says how long ("Continue for 30 seconds.")
     assert standalone("Continue balance exercises for several weeks after your ankle feels normal.")
     assert standalone("Continue for 30 seconds, then swap sides.") is None
+    # "Other things that can play a part include ..." reads on its own; "It" pointing back does not
+    assert standalone("Other things that can play a part include sitting on a wallet in a back pocket.")
 
 
 def test_empty_question(clinic):
