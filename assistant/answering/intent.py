@@ -35,7 +35,9 @@ _Q = {
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
              r"(?:can|could|would|does|do) (?:a |an |the |my |that |this |it |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:do|cause) (?:that|this|it)|"
-             r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with)\b",
+             r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with|"
+             r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
+             r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i|best way|tips?|tricks?|hacks?|advice|sleep|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"

@@ -330,6 +330,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("She asks what that actually is and whereabouts it is.")[0] == "what_is"
     assert intents("was getting better then awful again yesterday. have I set myself back to the start?")[0] == "serious"
     assert "cause" in intents("slept on her rock hard pillows and woke up stiff. can a pillow really do that?")
+    assert "cause" in intents("I run the same sloping road every time. Could the route be what's doing it?")
+    assert intents("working off my laptop all day and my neck is killing me. is it my setup thats doing it?")[0] == "cause"
     from assistant.answering.intent import asks_recovery
     assert asks_recovery("my knee has been sore for a month, how long will it take to get better?")
     assert not asks_recovery("stiff as a board every morning. how long does that normally take to loosen off?")
