@@ -336,6 +336,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert asks_recovery("my knee has been sore for a month, how long will it take to get better?")
     assert not asks_recovery("stiff as a board every morning. how long does that normally take to loosen off?")
     assert not asks_recovery("how long should I hold the stretch for?")
+    assert asks_recovery("how long before the pain goes?")
+    assert not asks_recovery("how long am i meant to stay up on one leg and how many goes?")
 
 
 def test_a_subject_term_can_be_a_pattern():
