@@ -70,13 +70,14 @@ def train(embedder, paths: list[Path], max_false: float, max_caution: float, k: 
     items = load(paths)
     x = features(embedder, items)
     stored = np.round(x * SCALE).astype(np.int8)  # as shipped: the held-out scores use what the product will read
+    shipped = stored.astype(np.float32) / SCALE
     y = np.array([level for *_, level in items])
     groups = np.array([g for g, *_ in items])
     target = (y == 2).astype(np.float32)
     held = np.zeros(len(items))
     for group in sorted(set(groups)):  # leave one writer's set out: scored against everyone else's
         out = groups == group
-        held[out] = neighbour_scores(x[out], stored[~out].astype(np.float32) / SCALE, target[~out], k, prior)
+        held[out] = neighbour_scores(x[out], shipped[~out], target[~out], k, prior)
     threshold = calibrate(held, y == 0, max_false)
     caution = calibrate(held, y == 0, max_caution)
     caught, near = held >= threshold, (held >= caution) & (held < threshold)
