@@ -52,6 +52,15 @@ _TYPOS = {
     r"\bswolen\b": "swollen", r"\bswolled\b": "swollen", r"\bbreathe?ing\b": "breathing", r"\brite\b": "right",
     r"\bbacks\b": "back", r"\bnecks\b": "neck", r"\bpls\b": "please", r"\bplz\b": "please", r"\bthx\b": "thanks", r"\bprob\b": "probably", r"\babt\b": "about",
     r"\bw/": "with ", r"\bb4\b": "before", r"\b2day\b": "today", r"\b2nite\b": "tonight", r"\bnite\b": "night",
+    # Scots and northern words: head, plaster cast, foot (after a side or an owner), not, no
+    r"\bheid\b": "head", r"\bstook(?:ie|y)\b": "plaster cast", r"\b(left|right|his|her|my|ma|wan) fit\b": r"\1 foot",
+    r"\b(left|right|his|her|my) fits\b": r"\1 feet", r"\bnae\b": "no", r"\bwi\b": "with", r"\b(my|our|yer|your) da\b": r"\1 dad",
+    r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
+    r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
+    # dropped g: "draggin", "bleedin'", "greetin"
+    r"\b(dragg|tripp|touch|help|work|shift|bleed|limp|swell|burn|tingl|throbb|spew|bok|greet|shak|vomit|hurt|fall|go|do|com|gett|feel|walk|mov|breath|pass|sleep|wak|talk|slurr)in'?(?=\W|$)": r"\1ing",
+    # "inside 2 hours" is within them
+    r"\binside (?:of )?(?=(?:an?|\d+|one|two|three|half an|a couple of|a few) (?:hours?|hrs?|mins?|minutes?)\b)": "within ",
 }
 _TYPO_RES = [(re.compile(k), v) for k, v in _TYPOS.items()]
 _CONTRACTIONS = [
