@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from assistant.core.text import split_sentences
 
-_WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late)"
+_WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late|(?:after|before) work|lunch ?(?:time|break))"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
 _Q = {
@@ -103,6 +103,9 @@ _ASKED = {
     "when_to_see": r"\bat what (?:point|stage)\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
+    # "her GP letter says 'subacromial pain' and she wants to know what that means" asks what it is, not when to see one
+    "what_is": r"\bwhat (?:that|this|it|they|those|these|the \w+) (?:actually |even |really |exactly )?(?:means?|meant|stands? for)\b|"
+               r"\bwhat (?:does|do|did) (?:\w+ ){1,4}?(?:mean|stand for)\b|\bmeaning of\b|\bin plain english\b",
 }
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 

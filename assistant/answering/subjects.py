@@ -63,11 +63,14 @@ def sites() -> frozenset[str]:
 
 
 def story_subjects(text: str) -> frozenset[str]:
-    """The subjects of a message whose asking sentences name none: a body part or condition outranks a
-    service met on the way ("my pilates teacher has me doing leg lifts for my outer hip", "a bump in a
+    """The subjects of a message whose asking sentences name none: a condition outranks a body part, and either
+    outranks a service met on the way ("my pilates teacher has me doing leg lifts for my outer hip", "a bump in a
     supermarket car park")."""
     found = subjects(text)
-    return (found - services()) or found
+    found = (found - services()) or found
+    # a condition named in the story outranks the places it is felt: "sciatica ... shoots down into my calf. How
+    # long does it go on for?" asks about sciatica, whose article need not say "calf"
+    return (found - sites()) or found
 
 
 @lru_cache(maxsize=1)

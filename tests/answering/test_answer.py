@@ -338,6 +338,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert not asks_recovery("how long should I hold the stretch for?")
     assert asks_recovery("how long before the pain goes?")
     assert not asks_recovery("how long am i meant to stay up on one leg and how many goes?")
+    # a reported question about meaning asks what it is, though it names the GP
+    assert intents("Caller's GP letter says 'subacromial pain' and she wants to know what that means in plain English.")[0] == "what_is"
+    assert "hours" in intents("Can I get seen after work? I don't finish till half 6 most days")
+    assert "hours" not in intents("my back aches after work every day, what helps?")
 
 
 def test_a_subject_term_can_be_a_pattern():
@@ -350,6 +354,18 @@ def test_a_subject_term_can_be_a_pattern():
     assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
     assert "back" not in subjects("he keeps his wallet in his back trouser pocket")
     assert "back" not in subjects("someone drove into the back of me at the lights")
+    # the hand that holds a stick is not a sore hand
+    assert "hand" not in subjects("would a stick help? which hand?")
+    assert "hand" not in subjects("should she hold it in the other hand?")
+    assert "hand" in subjects("my hand goes numb at night")
+
+
+def test_a_condition_in_the_story_outranks_where_it_is_felt():
+    from assistant.answering.subjects import story_subjects
+
+    story = "got sciatica 10 days ago, pain shoots down the back of my leg into my calf. How long does it go on for?"
+    assert story_subjects(story) == {"sciatica"}  # the sciatica article need not say "calf"
+    assert story_subjects("my calf has been tight since Sunday's run") == {"calf"}
 
 
 def _exercise_article(tmp_path, backend):
