@@ -57,6 +57,8 @@ _TYPOS = {
     r"\b(left|right|his|her|my) fits\b": r"\1 feet", r"\bnae\b": "no", r"\bwi\b": "with", r"\b(my|our|yer|your) da\b": r"\1 dad",
     r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
     r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
+    # Norfolk: "I hent passed water", "bin bad a week", "agin"
+    r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
     # dropped g: "draggin", "bleedin'", "greetin"
     r"\b(dragg|tripp|touch|help|work|shift|bleed|limp|swell|burn|tingl|throbb|spew|bok|greet|shak|vomit|hurt|fall|go|do|com|gett|feel|walk|mov|breath|pass|sleep|wak|talk|slurr)in'?(?=\W|$)": r"\1ing",
     # "inside 2 hours" is within them
@@ -69,6 +71,8 @@ _CONTRACTIONS = [
     (re.compile(r"\b(i|you|he|she|we|they)'ll\b"), r"\1 will"), (re.compile(r"\b(i|you|he|she|we|they)'d\b"), r"\1 would"),
     (re.compile(r"\b(you|we|they)'re\b"), r"\1 are"),
     (re.compile(r"\b(it|that|there|what|he|she|who|where|here)'s\b"), r"\1 is"),
+    # a softener between a negation and its verb: "cannot really feel my legs", "do not really see the point"
+    (re.compile(r"\b(cannot|can not|could not|do not|does not|did not|will not|would not) (?:really|even|quite|properly|honestly|actually) "), r"\1 "),
 ]
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b|\banyway\b|\|\|")
 

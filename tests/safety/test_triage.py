@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from triage_eval import Case, load, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2")
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -125,7 +125,7 @@ def test_past_negated_and_asked_about_signs_do_not_escalate(message):
     assert triage(message).level == "routine", triage(message).rules
 
 
-def test_scots_and_dropped_g_words_are_read_as_the_patterns_expect():
+def test_regional_words_and_softeners_are_read_as_the_patterns_expect():
     from assistant.safety.triage import prepare
 
     assert prepare("my heid is pounding") == "my head is pounding"
@@ -135,6 +135,10 @@ def test_scots_and_dropped_g_words_are_read_as_the_patterns_expect():
     assert prepare("swelled up inside 2 hours") == "swelled up within 2 hours"
     assert prepare("he's fit as a fiddle") == "he is fit as a fiddle"  # "fit" is a foot only after a side or an owner
     assert triage("ma da's been draggin his right fit since last week, his back's been bad, he's 70").level == "urgent"
+    assert prepare("I hent passed water since last night") == "i have not passed water since last night"
+    # a softener between a negation and its verb is dropped: "can't really feel" is "cannot feel"
+    assert prepare("I can't really feel my legs properly") == "i cannot feel my legs properly"
+    assert prepare("don't really see the point going on") == "do not see the point going on"
 
 
 # --------------------------------------------------------------------------- conversations
