@@ -126,7 +126,9 @@ def score_units(
                     bonus += WEIGHTS["phrase"]
                 if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))):
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
-                if any(heading_cue(i, heading) for i in wanted[:2]):
+                # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
+                # elbow hurts" is not where the causes are)
+                if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:2]):
                     bonus += WEIGHTS["heading"]
                 if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
                     bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
