@@ -601,3 +601,20 @@ def test_a_step_carries_its_exercises_name_and_a_note_or_caution_does_not():
     ]))
     assert [b.lines[0] for b in name_steps([caution, note, step])] == [
         caution.lines[0], note.lines[0], "Step-ups: " + step.lines[0]]
+
+
+def test_an_articles_title_is_not_a_heading_about_what_is_asked():
+    """'Elbow pain: why the outside of your elbow hurts' is a title, not the section on causes."""
+    from assistant.answering.extractive import score_units
+
+    title = "Elbow pain: why the outside of your elbow hurts"
+
+    def passage(section, text):
+        return Passage(chunk_id=section, source="elbow", title=title, url=None, section=section, anchor=None, text=text)
+
+    intro = passage(title, "Elbow pain is common in adults of every age.")
+    causes = passage(f"{title} > Why does it happen?", "Gripping tools for hours is the usual story behind elbow pain.")
+    hit = SearchHit(rank=1, source="elbow", title=title, url=None, section=intro.section, score=1.0, relevance=0.9,
+                    passage=intro, passages=(intro, causes))
+    best = score_units("how come I have elbow pain?", [hit])[0]
+    assert best.passage.section.endswith("Why does it happen?"), best.unit.text
