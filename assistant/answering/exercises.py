@@ -95,6 +95,9 @@ def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None =
     return None
 
 
+_IS_THERE = re.compile(r"\b(?:is|are) there (?:\w+ ){0,3}?(?:exercises?|stretch\w*|moves?)\b", re.IGNORECASE)
+
+
 def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
     """For "which exercises?": the best article's exercises by name, each with its first step, as a list.
 
@@ -104,7 +107,9 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     wanted = intents(asked or question)
     if "exercises" not in intents(asking_part(asked or question)):
         return None  # "I stretch every night but it comes back. What am I missing?" does not ask for a list
-    if (not hits or not wanted or wanted[0] != "exercises" or {"yes_no", "serious", "duration"} & set(wanted)
+    # "is there an exercise that stops it coming back?" asks for exercises, not for a yes or no
+    judged = {"serious", "duration"} | (set() if _IS_THERE.search(asking_part(asked or question)) else {"yes_no"})
+    if (not hits or not wanted or wanted[0] != "exercises" or judged & set(wanted)
             or asks_measure(asked or question)):
         return None  # "is the ITB stretch OK?", "how much pain is OK during the exercises?" do not ask for a list
     q_terms = terms(question)

@@ -395,6 +395,9 @@ def test_which_exercises_lists_them_by_name_with_their_first_step(tmp_path, back
     assert "Exercises to try:" not in judgement.answer, judgement.answer
     measure = services.assistant.ask("how much pain is ok when I do the exercises for my heel?").answer
     assert "Exercises to try:" not in measure.answer, measure.answer
+    # "is there an exercise that ...?" asks for exercises, not for a yes or no
+    request = services.assistant.ask("is there an exercise that stops my heel pain coming back?").answer
+    assert "- Heel raises: Stand holding onto a worktop" in request.answer, request.answer
 
 
 def test_an_exercise_step_is_quoted_with_its_name_and_the_hold_that_follows_it(tmp_path, backend):
