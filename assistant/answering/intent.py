@@ -154,7 +154,8 @@ _RECOVERY_SPAN = re.compile(
     re.IGNORECASE)
 #: "How long" about something done now (hold a stretch, ice it, sit, wear a support), not about getting better.
 _NOT_RECOVERY = re.compile(r"\b(?:hold\w*|ice|icing|heat|often|frequently|sit|sitting|stand|standing|wear\w*|minutes?|seconds?|"
-                           r"times|reps|sets|each|per|every|rest|resting|wait\w*|put up|leave|stay (?:up|on)|how many goes|loosen\w*|ease off|first thing)\b", re.IGNORECASE)
+                           r"times|reps|sets|each|per|every|rest|resting|wait\w*|put up|leave|stay (?:up|on)|how many goes|loosen\w*|ease off|first thing|"
+                           r"keep (?:it|them|that|this|the \w+) on|peas|(?:cold|heat|ice|gel) packs?|hot water bottle)\b", re.IGNORECASE)
 
 
 def asks_recovery(question: str) -> bool:

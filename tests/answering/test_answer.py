@@ -338,6 +338,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert not asks_recovery("how long should I hold the stretch for?")
     assert asks_recovery("how long before the pain goes?")
     assert not asks_recovery("how long am i meant to stay up on one leg and how many goes?")
+    assert not asks_recovery("got a bag of frozen peas on my ankle. how long should i keep it on for?")
     # a reported question about meaning asks what it is, though it names the GP
     assert intents("Caller's GP letter says 'subacromial pain' and she wants to know what that means in plain English.")[0] == "what_is"
     assert "hours" in intents("Can I get seen after work? I don't finish till half 6 most days")
