@@ -53,7 +53,9 @@ _TYPOS = {
     r"\bbacks\b": "back", r"\bnecks\b": "neck", r"\bpls\b": "please", r"\bplz\b": "please", r"\bthx\b": "thanks", r"\bprob\b": "probably", r"\babt\b": "about",
     r"\bw/": "with ", r"\bb4\b": "before", r"\b2day\b": "today", r"\b2nite\b": "tonight", r"\bnite\b": "night",
     # Scots and northern words: head, plaster cast, foot (after a side or an owner), not, no
-    r"\bheid\b": "head", r"\bstook(?:ie|y)\b": "plaster cast", r"\b(left|right|his|her|my|ma|wan) fit\b": r"\1 foot",
+    r"\bheid\b": "head", r"\bmesel\b": "myself",
+    # northern "me" for "my" before a body part: "both me legs"
+    r"\bme (?=(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ", r"\bstook(?:ie|y)\b": "plaster cast", r"\b(left|right|his|her|my|ma|wan) fit\b": r"\1 foot",
     r"\b(left|right|his|her|my) fits\b": r"\1 feet", r"\bnae\b": "no", r"\bwi\b": "with", r"\b(my|our|yer|your) da\b": r"\1 dad",
     r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
     r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
@@ -126,7 +128,7 @@ _HYPOTHETICAL = re.compile(
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
     r"asked (?:me )?(?:about|if)|checked (?:me )?for|(?:said|told (?:me|us|him|her)|need|needs|have|has)(?: to)? check (?:\w+ )?for|screened for|leaflet|just curious|(?:know|heard|read|aware|understand) (?:that )?(?:\w+ ){1,4}?can be (?:serious|dangerous|an emergency|a sign)|"
     r"(?:can|could|does|do|would|will) (?:\w+ ){0,4}?cause|when should i (?:go|call|worry|see)|what should i look|"
-    r"(?:only|just) (?:joking|kidding)|\bjk\b)\b"
+    r"(?:only|just) (?:joking|kidding)|\bjk\b|^is it true|(?:can|could|does|do|would|will) (?:\w+ ){0,3}?(?:make (?:you|people|someone)|lead to|give you|turn into))\b"
 )
 
 
@@ -203,7 +205,8 @@ class _Clause:
 
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
-                  r"last night|right now|just now|(?:and|but) now)\b")
+                  r"last night|right now|just now|(?:and|but) now|lately|recently|these days|"
+                  r"(?:over|in) the (?:last|past) (?:few |couple of |\d+ )?(?:days|weeks))\b")
 _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the aside does not make the clause past
 
 
