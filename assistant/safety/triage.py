@@ -52,13 +52,14 @@ _TYPOS = {
     r"\bswolen\b": "swollen", r"\bswolled\b": "swollen", r"\bbreathe?ing\b": "breathing", r"\brite\b": "right",
     r"\bbacks\b": "back", r"\bnecks\b": "neck", r"\bpls\b": "please", r"\bplz\b": "please", r"\bthx\b": "thanks", r"\bprob\b": "probably", r"\babt\b": "about",
     r"\bw/": "with ", r"\bb4\b": "before", r"\b2day\b": "today", r"\b2nite\b": "tonight", r"\bnite\b": "night",
-    # Scots and northern words: head, plaster cast, foot (after a side or an owner), not, no
-    r"\bheid\b": "head", r"\bmesel\b": "myself",
-    # northern "me" for "my" before a body part: "both me legs"
-    r"\bme (?=(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ", r"\bstook(?:ie|y)\b": "plaster cast", r"\b(left|right|his|her|my|ma|wan) fit\b": r"\1 foot",
+    # Scots: head, plaster cast, foot (after a side or an owner), dad, no, with, not ("no touchin it")
+    r"\bheid\b": "head", r"\bstook(?:ie|y)\b": "plaster cast", r"\b(left|right|his|her|my) fit\b": r"\1 foot",
     r"\b(left|right|his|her|my) fits\b": r"\1 feet", r"\bnae\b": "no", r"\bwi\b": "with", r"\b(my|our|yer|your) da\b": r"\1 dad",
     r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
     r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
+    # northern "me" for "my" before a body part ("both me legs"), "mesel"
+    r"\bme (?=(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ",
+    r"\bmesel\b": "myself",
     # Norfolk: "I hent passed water", "bin bad a week", "agin"
     r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
     # dropped g: "draggin", "bleedin'", "greetin"
