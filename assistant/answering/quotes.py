@@ -73,7 +73,9 @@ def is_self_care(text: str) -> bool:
 
 #: Words inside a sentence that point at the sentence before ("Scan findings like these ...", "If pain is higher
 #: than this ...", "one of those nerve roots"): quoted alone, they point at nothing.
-POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|from) (?:these|those)|these (?:findings|changes|signs|steps))\b",
+POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|from) (?:these|those)|these (?:findings|changes|signs|steps)|"
+                         # "You may also hear it called non-specific neck pain": "it" is the sentence before's subject
+                         r"(?:hear|see|find) (?:it|this|them) (?:called|described|referred to|named)|(?:it|this) is (?:also )?(?:called|known as))\b",
                           re.IGNORECASE)
 
 

@@ -92,6 +92,7 @@ def test_standalone_sentence_rules():
         "- a deep ache in one buttock",  # list fragment
         "Short one.",
         "However, most people recover well within a few weeks.",
+        "You may also hear it called non-specific neck pain.",  # "it" is the sentence before's subject
     ]:
         assert standalone(bad) is None, bad
 

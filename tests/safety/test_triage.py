@@ -145,6 +145,13 @@ def test_regional_words_and_softeners_are_read_as_the_patterns_expect():
     assert triage("is it true sciatica can make you incontinent?").level == "routine"
 
 
+def test_a_headache_ever_since_a_knock_to_the_head_is_an_emergency_but_a_brief_one_is_not():
+    # NICE NG232: persistent headache since the injury -> emergency department
+    assert triage("My son (15) took a knock to the head at rugby on Saturday and has had headaches since").level == "emergency"
+    assert triage("banged my head on a cupboard this morning, bit of a headache since but fine otherwise").level == "routine"
+    assert triage("I had a bang on the head 3 months ago and get headaches since, is physio any good?").level == "routine"
+
+
 # --------------------------------------------------------------------------- conversations
 
 
