@@ -124,7 +124,8 @@ def score_units(
                 bonus = 0.0
                 if q_pairs & pairs(unit.text):
                     bonus += WEIGHTS["phrase"]
-                if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))):
+                if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))) \
+                        and not (primary == "cause" and heading_cue("helps", heading) and not heading_cue("cause", heading)):
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
                 # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
                 # elbow hurts" is not where the causes are)

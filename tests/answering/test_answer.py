@@ -623,3 +623,21 @@ def test_an_articles_title_is_not_a_heading_about_what_is_asked():
                     passage=intro, passages=(intro, causes))
     best = score_units("how come I have elbow pain?", [hit])[0]
     assert best.passage.section.endswith("Why does it happen?"), best.unit.text
+
+
+def test_a_sentence_under_what_helps_is_not_a_cause_for_saying_load():
+    """'Managing the load is the key to recovering' answers what helps; asked why, the causes section answers."""
+    from assistant.answering.extractive import score_units
+
+    title = "Elbow pain: easing it"
+
+    def passage(section, text):
+        return Passage(chunk_id=section, source="elbow", title=title, url=None, section=f"{title} > {section}", anchor=None,
+                       text=text)
+
+    why = passage("Why does it happen?", "Gripping tools for hours is the usual story behind elbow pain.")
+    helps = passage("What helps", "Managing the load on your elbow pain is the key to recovering.")
+    hit = SearchHit(rank=1, source="elbow", title=title, url=None, section=why.section, score=1.0, relevance=0.9,
+                    passage=helps, passages=(helps, why))
+    best = score_units("why have I got elbow pain?", [hit])[0]
+    assert best.passage.section.endswith("Why does it happen?"), best.unit.text
