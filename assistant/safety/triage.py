@@ -38,7 +38,7 @@ _TYPOS = {
     r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
-    r"\bbowl(s)?\b": r"bowel\1", r"\bbowle?s\b": "bowels",
+    r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
     r"\bnumm?b?n[ae]ss?\b": "numbness", r"\bnumbess\b": "numbness", r"\bnumbnes\b": "numbness",
     r"\bnumm\b": "numb", r"\bnumbb\b": "numb", r"\btingl\w*": "tingling", r"\bpins and needels\b": "pins and needles",
     r"\bincontin\w*": "incontinence", r"\bsu[ie]?c[iu]?d[ae]l\b": "suicidal", r"\bsucide\b": "suicide",
