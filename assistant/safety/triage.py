@@ -35,7 +35,7 @@ _TYPOS = {
     r"\bwouldnt\b": "wouldn't", r"\bshouldnt\b": "shouldn't", r"\bhadnt\b": "hadn't", r"\bwerent\b": "weren't",
     r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bmeself\b": "myself", r"\bhisself\b": "himself", r"\bbum hole\b": "bumhole",
     r"\bblad+[ae]r\b": "bladder", r"\bsadd?[el]l?e?\b": "saddle", r"\bosteop(?!en)\w*": "osteoporosis",
-    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles",
+    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
     r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
@@ -163,7 +163,7 @@ class Triage:
 
 #: "and" or "but" before a new subject ends a negation's reach
 _NEW_SUBJECT = re.compile(
-    r"\b(?:and|but|so|then)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now|has|have|is|are|was|got|looks|feels|seems|also|still)\b)"
+    r"\b(?:and|but|so|then|since|because|after|when|once)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now|has|have|is|are|was|got|looks|feels|seems|also|still)\b)"
 )
 _NEGATED_LIST = re.compile(r"\b(?:no|not|never|without|nothing)\b.*\b(?:or|nor)\b")
 
@@ -206,7 +206,8 @@ class _Clause:
 
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
-                  r"last night|right now|just now|(?:and|but) now|lately|recently|these days|"
+                  r"last night|right now|just now|(?:and|but) now|lately|recently|these days|anymore|any more|"
+                  r"(?:hurt|hurts|hurting|sore|painful|agony|aching|ached|been bad) (?:ever )?since(?! (?:then|the|that|\w+ (?:years?|months?)))|"
                   r"(?:over|in) the (?:last|past) (?:few |couple of |\d+ )?(?:days|weeks))\b")
 _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the aside does not make the clause past
 
@@ -227,7 +228,12 @@ def _tense(clause: str, past: re.Pattern[str] | None) -> tuple[bool, str]:
     if match is None:
         return False, clause
     now = _NOW.search(text, match.end())
-    return (True, clause) if now is None else (False, text[now.start():])
+    if now is not None:
+        return False, text[now.start():]
+    # "can't walk on my heel anymore, noticed it today, slipped disc diagnosed last year": now, then the history
+    if _NOW.search(text, 0, match.start()) is not None:
+        return False, text[:match.start()]
+    return True, clause
 
 
 def _present_in(pattern: re.Pattern[str], parts: Sequence[_Clause], allow_past: bool) -> bool:
