@@ -18,6 +18,9 @@ from assistant.core.records import Passage, SearchHit
 from assistant.core.text import plain, split_units
 
 _CAUTION = re.compile(r"^(?:avoid|do not|don't|never)\b", re.IGNORECASE)
+#: A sentence about the whole set ("Aim to do these exercises two or three times a day"), not one exercise's step.
+_ABOUT_ALL = re.compile(r"\b(?:these|the|all (?:of )?(?:these|the|your)|each of (?:these|the)) (?:exercises|stretches|moves)\b|"
+                        r"\beach exercise\b", re.IGNORECASE)
 
 
 def name_steps(blocks: list[Block]) -> list[Block]:
@@ -34,9 +37,10 @@ def name_steps(blocks: list[Block]) -> list[Block]:
             named.add(parts[-1])
             out.append(block)
             continue
-        if not STEP.match(block.lines[0]) or _CAUTION.match(block.lines[0]):
-            # a note ("Strength gains usually take six to twelve weeks") or a caution after the last exercise
-            # ("Avoid side-lying leg lifts early on") reads on its own
+        if not STEP.match(block.lines[0]) or _CAUTION.match(block.lines[0]) or _ABOUT_ALL.search(block.lines[0]):
+            # a note ("Strength gains usually take six to twelve weeks"), a caution after the last exercise
+            # ("Avoid side-lying leg lifts early on") or a word about them all ("Aim to do these exercises two or
+            # three times a day") reads on its own
             out.append(block)
             continue
         named.add(parts[-1])

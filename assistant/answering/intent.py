@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from assistant.core.text import split_sentences
 
-_WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late|(?:after|before) work|lunch ?(?:time|break))"
+_WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late|(?:after|before) work|lunch ?(?:time|break)|bank holidays?)"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
 _Q = {
@@ -23,9 +23,12 @@ _Q = {
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
-    "hours": rf"\b(?:open\w*|opening|hours|close|closed|shut|bank holiday\w*|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
+    # "open plan office", "8 hours a day" and "close to my body" do not ask when the clinic is open
+    "hours": rf"\b(?:opening|(?:are|is) (?:you|the clinic|it|the practice|reception) (?:\w+ )?(?:open|closed|shut)|"
+             rf"open (?:on|at|until|till|til|late|early|from|over|during|in the|at the|today|tomorrow|now|yet|again|all|every|weekends?|saturdays?|sundays?|evenings?|bank holidays?)|open\?|"
+             rf"(?:your|the|clinic|reception|surgery) (?:opening )?(?:hours|times)|(?:close|shut)(?: on| at| for| over)|closing time|(?:when|what time) (?:do|does) (?:you|the clinic|it|reception) (?:\w+ )?(?:close|shut|open|finish)|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
-    "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions)|when (?:will|can|should) (?:it|i|this)|"
+    "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions|times)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
@@ -34,12 +37,12 @@ _Q = {
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
-             r"(?:can|could|would|does|do) (?:a |an |the |my |that |this |it |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:do|cause) (?:that|this|it)|"
+             r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
-             r"how (?:do|can|should) i|best way|tips?|tricks?|hacks?|advice|sleep|shoes|footwear|lift|carry|sit|pillow|"
+             r"how (?:do|can|should) i(?! (?:possibly )?have\b)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
              r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it )?in|carry on|keep (?:going|running|doing|training)|"
              r"still (?:go|run|play|work|train|exercise|do))\b",
@@ -50,7 +53,7 @@ _Q = {
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
-    "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|"
+    "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
               r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether)\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
@@ -72,7 +75,7 @@ _CUE = {
     "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
                    r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
-    "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay))\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
+    "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay|acceptable))\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
 }
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
 
@@ -96,7 +99,7 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
-    "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days)\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+    "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
@@ -131,9 +134,13 @@ def intents(question: str) -> tuple[str, ...]:
 def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
     order = ["cost", "hours", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
-    if "yes_no" in found and re.search(r"(?i)(?:^|[-–;:]\s*)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|do i need|will)\b", q):
+    # "should I do the ITB stretch?" asks for a judgement, not for exercises; so does a caller's question passed on
+    # ("Caller wants to know if she has to get a letter from her GP"), when nothing else is asked outright
+    reported = "?" not in q and re.search(r"(?i)\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether) (?:\w+ )?"
+                                          r"(?:has|have|needs?|should|can|is|are)\b", q)
+    if "yes_no" in found and (reported or re.search(r"(?i)(?:^|[-–;:]\s*)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|(?:ok|okay|alright|safe|fine) to|do i need|will)\b", q)):
         order.remove("yes_no")
-        order.insert(0, "yes_no")  # "should I do the ITB stretch?" asks for a judgement, not for exercises
+        order.insert(0, "yes_no")
     asked = [k for k, pattern in _ASKED_RE.items() if pattern.search(q)]
     order = [*asked, *(k for k in order if k not in asked)]
     return tuple(k for k in order if k in found or k in asked)

@@ -12,7 +12,7 @@ import numpy as np
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, topic
 from assistant.answering.intent import asking_part, intents
-from assistant.answering.subjects import about, services, story_subjects, subjects
+from assistant.answering.subjects import about, clinic_region, services, story_subjects, subjects
 from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
@@ -134,6 +134,7 @@ class Assistant:
         if intents(asked)[:1] in (("cost",), ("hours",)):
             # a price or opening-hours question is about the clinic, whatever body part it names
             wanted, message = wanted & services(), ""
+            result = self._clinic_pages_first(result, focus)
         hits = on_topic(result.hits, wanted, message)
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))
@@ -157,6 +158,23 @@ class Assistant:
                 fallback=fallback, search_query=query,
             )
         )
+
+    def _clinic_pages_first(self, result: SearchResult, query: str) -> SearchResult:
+        """The clinic's own pages first for a price or opening-hours question: "how many sessions will I need
+        for my knee, and what will the whole thing cost?" finds the knee articles first, but its answer is in
+        the FAQ (searched for on its own when the question found none of the clinic's pages). The other articles
+        follow: "do I have to pay privately or can my midwife refer me?" is answered by the pregnancy article."""
+        region = clinic_region()
+        clinic = [h for h in result.hits if h.region.strip().lower() == region]
+        if not clinic:
+            sources_in = getattr(self.retriever, "sources_in", None)
+            pages = sources_in(region) if sources_in is not None else []
+            clinic = list(self.retriever.search(query, floor=-1.0, within=pages).hits) if pages else []
+        if not clinic:
+            return result
+        top = max((h.score for h in result.hits), default=0.0)
+        rest = [h for h in result.hits if h.source not in {c.source for c in clinic}]
+        return replace(result, hits=(*(replace(h, score=max(h.score, top)) for h in clinic), *rest))
 
     def _with_asked(self, vector, question: str | None):
         """The question's vector, and its asking sentences' when a story comes first: in "I've had pain under my

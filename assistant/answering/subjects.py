@@ -56,6 +56,11 @@ def covers(text: str, wanted: frozenset[str] | set[str]) -> bool:
     return all(groups[name].search(plain) for name in wanted if name in groups)
 
 
+def clinic_region() -> str:
+    """The front-matter region of the clinic's own pages (prices, opening hours, booking)."""
+    return str(_vocabulary().get("clinic_region", "clinic"))
+
+
 @lru_cache(maxsize=1)
 def sites() -> frozenset[str]:
     """The groups that are body parts: an article is about one only when its front matter says so."""

@@ -210,6 +210,13 @@ class Retriever:
             vectors[cut] = self.embedder.embed_documents([texts[i] for i in cut])
         return vectors
 
+    def sources_in(self, region: str) -> list[str]:
+        """The articles whose front matter gives this region (none while the store is empty)."""
+        _, index, _ = self._current()
+        if index is None:
+            return []
+        return [source for source, (_, r) in index.about.items() if r.strip().lower() == region.strip().lower()]
+
     def search(
         self, query: str, k: int | None = None, floor: float | None = None, within: Collection[str] | None = None,
         whole: bool = False,

@@ -333,6 +333,18 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "cause" in intents("slept on her rock hard pillows and woke up stiff. can a pillow really do that?")
     assert "cause" in intents("I run the same sloping road every time. Could the route be what's doing it?")
     assert intents("working off my laptop all day and my neck is killing me. is it my setup thats doing it?")[0] == "cause"
+    assert intents("Spent the bank holiday painting the ceiling, now my shoulder hurts. Could the painting have done this?")[:2] \
+        == ("yes_no", "cause")  # and a bank holiday spent painting asks nothing about opening hours
+    assert "hours" in intents("are you open on bank holidays?") and "hours" in intents("can I book in on the bank holiday?")
+    assert "hours" not in intents("anything I can do at my desk in an open plan office?")
+    assert "hours" not in intents("I'm on the laptop about 8 hours a day. screen height though?")
+    assert intents("when do you close on a friday?")[0] == "hours"
+    assert intents("how can i have tennis elbow when ive never played tennis?") == ("cause",)  # not "how can I fix it"
+    assert intents("how many times a day should I do the neck ones?")[0] == "duration"
+    assert intents("ok to keep running if it hurts a little bit?")[0] == "yes_no"
+    assert intents("Caller wants to know if she has to get a letter from her GP first.")[0] == "yes_no"
+    assert intents("how much is it ok for it to hurt? it aches and I don't know if I should stop")[0] != "yes_no"
+    assert "helps" in intents("and sleeping? keep rolling onto it")
     from assistant.answering.intent import asks_recovery
     assert asks_recovery("my knee has been sore for a month, how long will it take to get better?")
     assert not asks_recovery("stiff as a board every morning. how long does that normally take to loosen off?")

@@ -92,6 +92,44 @@ def test_follow_up_about_exercises_stays_on_the_piriformis(assistant):
     assert alone.search_query == "what exercises help with that?"
 
 
+def test_a_price_question_naming_a_knee_is_answered_from_the_clinic_pages(assistant):
+    answer = assistant.ask("Roughly how many sessions will I need for my knee, and when would I find out what "
+                           "the whole thing will cost?").answer
+    assert answer.citations[0].article_path.startswith("/articles/clinic-faq"), answer.citations
+    assert "likely number of sessions at your first appointment" in answer.answer
+    assert "sets of 10" not in answer.answer  # a knee exercise is no part of a price
+
+
+def test_a_cause_question_gets_the_trigger_with_the_sentence_it_explains(assistant):
+    answer = assistant.ask("Spent the bank holiday painting the kitchen ceiling and now my shoulder hurts when I lift "
+                           "my arm out to the side. Could the painting have done this?").answer.answer
+    # "Examples include a weekend of painting a ceiling" says nothing without the sentence before it
+    assert "A sudden increase in overhead activity is a common trigger. Examples include" in answer
+    assert "Sunday and bank holidays" not in answer
+
+
+def test_a_word_about_all_the_exercises_is_not_given_one_exercises_name(assistant):
+    answer = assistant.ask("how many times a day should i be doing the turning and tilting ones?", history=[
+        {"role": "user", "content": "getting a stiff sore neck most days, on the laptop 8 hrs a day"},
+        {"role": "user", "content": "found your page with the exercises on it, the head turns and side tilts"},
+    ]).answer.answer
+    assert "Aim to do these exercises two or three times a day" in answer
+    assert ": Aim to do these exercises" not in answer
+
+
+def test_a_follow_up_about_sleeping_gets_the_night_time_advice(assistant):
+    answer = assistant.ask("and sleeping? keep rolling onto it and waking up", history=[
+        {"role": "user", "content": "physio says I've got impingement in my right shoulder, it's been about 6 weeks now"},
+    ]).answer.answer
+    assert "pillow hugged in front of you" in answer
+
+
+def test_a_callers_question_about_a_gp_letter_is_answered_no(assistant):
+    answer = assistant.ask("Caller wants to know if she has to get a letter from her GP first before she can book in "
+                           "for her back.").answer.answer
+    assert "No, you do not need a GP referral" in answer
+
+
 def test_clutch_question_json_is_not_grounded(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", "How do I replace the clutch on my car?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
