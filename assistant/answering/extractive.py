@@ -24,7 +24,7 @@ import numpy as np
 from assistant.answering.exercises import exercise_menu, name_steps, named_exercise
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
-    DEPENDENT_START, PAGE_TALK, POINTS_BACK, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
+    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import Unit, plain, split_sentences, split_units
@@ -46,7 +46,10 @@ SHAPED = frozenset({"cost", "hours", "duration"})
 
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
-           "phrase": 0.1, "recovery": 0.2}
+           "phrase": 0.1, "recovery": 0.2, "instruction": 0.15}
+
+#: Questions an instruction does not answer: why it happens, what it is.
+_NOT_TOLD = frozenset({"cause", "what_is"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def score_units(
                 # elbow hurts" is not where the causes are)
                 if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:2]):
                     bonus += WEIGHTS["heading"]
+                if primary in _NOT_TOLD and STEP.match(plain(unit.text)):
+                    bonus -= WEIGHTS["instruction"]  # "why does it hurt first thing?" is not answered by "stretch before you get up"
                 if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
                     bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
                 if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):

@@ -42,7 +42,7 @@ _Q = {
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
-             r"how (?:do|can|should) i(?! (?:possibly )?have\b)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
+             r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
              r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it )?in|carry on|keep (?:going|running|doing|training)|"
              r"still (?:go|run|play|work|train|exercise|do))\b",
@@ -85,7 +85,7 @@ _HEADING = {
     "duration": r"\b(?:how long|how often|how frequently|recover\w*|outlook|return|get back|timescale|prognosis)\b",
     "serious": r"\b(?:serious|worry|worried|normal|damage|harm|safe)\b",
     "cause": r"\b(?:why|causes?|what causes|happen\w*)\b",
-    "helps": r"\b(?:help\w*|treat\w*|what (?:can|should) you do|self|manag\w*|tips|advice|ease)\b",
+    "helps": r"\b(?:help\w*|treat\w*|what (?:can|should) you do|self|manag\w*|tips|advice|ease|set up|setting up|set-up)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|to try)\b",
     "when_to_see": r"\b(?:when|seek|see a|book|urgent|x-?ray|scan|physio\w* help)\b",
     "what_is": r"\b(?:what is|what are|about)\b",

@@ -345,6 +345,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("Caller wants to know if she has to get a letter from her GP first.")[0] == "yes_no"
     assert intents("how much is it ok for it to hurt? it aches and I don't know if I should stop")[0] != "yes_no"
     assert "helps" in intents("and sleeping? keep rolling onto it")
+    assert "helps" in intents("how high should my monitor actually be?")
     from assistant.answering.intent import asks_recovery
     assert asks_recovery("my knee has been sore for a month, how long will it take to get better?")
     assert not asks_recovery("stiff as a board every morning. how long does that normally take to loosen off?")

@@ -130,6 +130,16 @@ def test_a_callers_question_about_a_gp_letter_is_answered_no(assistant):
     assert "No, you do not need a GP referral" in answer
 
 
+def test_how_high_a_screen_should_be_gets_the_set_up_list(assistant):
+    answer = assistant.ask("WFH and my neck is killing me - how high should my monitor actually be?").answer.answer
+    assert "top of the screen roughly at eye level" in answer
+
+
+def test_why_is_not_answered_by_an_instruction(assistant):
+    answer = assistant.ask("why is my heel pain SO bad the first few steps when I get out of bed and then gets better?")
+    assert not answer.answer.answer.startswith("Gently move your ankle")  # what to do is not why it happens
+
+
 def test_clutch_question_json_is_not_grounded(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", "How do I replace the clutch on my car?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
