@@ -40,7 +40,8 @@ _Q = {
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
-             r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame))\b",
+             r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame)|"
+             r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
@@ -113,11 +114,18 @@ _ASKED = {
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 
 
+#: A sentence that asks without a question mark: a caller's question passed on ("... wants to know how long ..."),
+#: or one that opens like a question.
+_ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?|asking|asked|wonder\w*|checking)\b|"
+                   r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
+
+
 def asking_part(question: str) -> str:
-    """The sentences that ask (ending with "?"), or the last sentence: "When I do my exercises it aches.
-    Should I stop?" asks whether to stop, not for exercises."""
+    """The sentences that ask (ending with "?", else one that asks without it), or the last sentence: "When I do
+    my exercises it aches. Should I stop?" asks whether to stop, not for exercises; "Caller ... wants to know how
+    long before she sees an improvement. She's three weeks into her exercises." asks how long."""
     sentences = split_sentences(" ".join(question.split()))
-    asking = [s for s in sentences if s.endswith("?")]
+    asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
 
 

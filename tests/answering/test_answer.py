@@ -346,6 +346,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("how much is it ok for it to hurt? it aches and I don't know if I should stop")[0] != "yes_no"
     assert "helps" in intents("and sleeping? keep rolling onto it")
     assert "helps" in intents("how high should my monitor actually be?")
+    assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
+    # no question mark: the sentence that asks is the caller's question, not the last one
+    assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
+                   "improvement. She's three weeks into her exercises.")[0] == "duration"
     from assistant.answering.intent import asks_recovery
     assert asks_recovery("my knee has been sore for a month, how long will it take to get better?")
     assert not asks_recovery("stiff as a board every morning. how long does that normally take to loosen off?")

@@ -140,6 +140,21 @@ def test_why_is_not_answered_by_an_instruction(assistant):
     assert not answer.answer.answer.startswith("Gently move your ankle")  # what to do is not why it happens
 
 
+def test_a_follow_up_about_bringing_someone_is_about_the_clinic_not_the_hamstring(assistant):
+    answer = assistant.ask("is that allowed?", history=[
+        {"role": "user", "content": "Booked my first appointment for next Tuesday, it's for my hamstring."},
+        {"role": "user", "content": "My mum wants to come in with me, I get a bit nervous at appointments."},
+    ]).answer.answer
+    assert "welcome to bring a friend or family member" in answer
+
+
+def test_a_diagnosis_already_made_is_not_a_request_for_one(assistant):
+    answer = assistant.ask("Caller has been diagnosed with gluteal tendinopathy and wants to know realistically how "
+                           "long before she sees an improvement. She's three weeks into her exercises.").answer
+    assert "diagnosis_request" not in answer.policy
+    assert "several months" in answer.answer
+
+
 def test_clutch_question_json_is_not_grounded(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", "How do I replace the clutch on my car?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
