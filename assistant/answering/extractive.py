@@ -207,10 +207,27 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
         by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}
         ranked = sorted(keys, key=lambda k: max(by_unit.get(u.index, -9) for u in items[k]), reverse=True)
         keys = sorted(ranked[:max_items])
+    if not leadin:
+        leadin = _cut_leadin(best, scored)
     lines = [leadin[0].text] if leadin else []
     lines += [" ".join(u.text for u in items[k]) for k in keys]
     return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
                  best.score, is_list=True)
+
+
+def _cut_leadin(best: _Scored, scored: Sequence[_Scored]) -> list[Unit]:
+    """The lead-in of a list that a chunk boundary cut in two, for the items in the second chunk: the lead-in of
+    the list that runs to the end of another chunk of the same section ("Things that help many people:" for
+    "Take breaks when driving ..."). An item is never quoted without the lead-in that gives it meaning."""
+    for s in scored:
+        if s.unit.kind != "leadin" or s.passage.chunk_id == best.passage.chunk_id:
+            continue
+        if s.passage.source != best.passage.source or s.passage.section != best.passage.section:
+            continue
+        rest = [u for u in s.units if u.list_id == s.unit.list_id]
+        if rest and rest[-1].index == s.units[-1].index:
+            return [s.unit]
+    return []
 
 
 def _support_list(

@@ -155,6 +155,15 @@ def test_a_diagnosis_already_made_is_not_a_request_for_one(assistant):
     assert "several months" in answer.answer
 
 
+def test_items_of_a_list_cut_by_a_chunk_boundary_keep_their_lead_in(assistant):
+    answer = assistant.ask("ok to keep running if it hurts a little bit?", history=[
+        {"role": "user", "content": "I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going "
+                                    "down stairs and after sitting in lessons."},
+    ]).answer.answer
+    assert "- Return gradually." in answer  # from the second half of the "What helps" list
+    assert "Things that often help with patellofemoral pain:\n- Build strength steadily." in answer
+
+
 def test_clutch_question_json_is_not_grounded(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", "How do I replace the clutch on my car?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
