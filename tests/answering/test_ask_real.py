@@ -100,39 +100,51 @@ def test_a_price_question_naming_a_knee_is_answered_from_the_clinic_pages(assist
     assert "sets of 10" not in answer.answer  # a knee exercise is no part of a price
 
 
-def test_a_cause_question_gets_the_trigger_with_the_sentence_it_explains(assistant):
-    answer = assistant.ask("Spent the bank holiday painting the kitchen ceiling and now my shoulder hurts when I lift "
-                           "my arm out to the side. Could the painting have done this?").answer.answer
-    # "Examples include a weekend of painting a ceiling" says nothing without the sentence before it
-    assert "A sudden increase in overhead activity is a common trigger. Examples include" in answer
-    assert "Sunday and bank holidays" not in answer
+def _user(*messages: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": m} for m in messages]
 
 
-def test_a_word_about_all_the_exercises_is_not_given_one_exercises_name(assistant):
-    answer = assistant.ask("how many times a day should i be doing the turning and tilting ones?", history=[
-        {"role": "user", "content": "getting a stiff sore neck most days, on the laptop 8 hrs a day"},
-        {"role": "user", "content": "found your page with the exercises on it, the head turns and side tilts"},
-    ]).answer.answer
-    assert "Aim to do these exercises two or three times a day" in answer
-    assert ": Aim to do these exercises" not in answer
-
-
-def test_a_follow_up_about_sleeping_gets_the_night_time_advice(assistant):
-    answer = assistant.ask("and sleeping? keep rolling onto it and waking up", history=[
-        {"role": "user", "content": "physio says I've got impingement in my right shoulder, it's been about 6 weeks now"},
-    ]).answer.answer
-    assert "pillow hugged in front of you" in answer
-
-
-def test_a_callers_question_about_a_gp_letter_is_answered_no(assistant):
-    answer = assistant.ask("Caller wants to know if she has to get a letter from her GP first before she can book in "
-                           "for her back.").answer.answer
-    assert "No, you do not need a GP referral" in answer
-
-
-def test_how_high_a_screen_should_be_gets_the_set_up_list(assistant):
-    answer = assistant.ask("WFH and my neck is killing me - how high should my monitor actually be?").answer.answer
-    assert "top of the screen roughly at eye level" in answer
+@pytest.mark.parametrize(
+    "question, history, says, does_not_say",
+    [
+        pytest.param(  # "Examples include a weekend of painting a ceiling" says nothing without the sentence before it
+            "Spent the bank holiday painting the kitchen ceiling and now my shoulder hurts when I lift my arm out to the "
+            "side. Could the painting have done this?", [],
+            "A sudden increase in overhead activity is a common trigger. Examples include", "Sunday and bank holidays",
+            id="a cause with the sentence its examples illustrate"),
+        pytest.param(
+            "how many times a day should i be doing the turning and tilting ones?",
+            _user("getting a stiff sore neck most days, on the laptop 8 hrs a day",
+                  "found your page with the exercises on it, the head turns and side tilts"),
+            "Aim to do these exercises two or three times a day", ": Aim to do these exercises",
+            id="a word about all the exercises is not given one exercise's name"),
+        pytest.param(
+            "and sleeping? keep rolling onto it and waking up",
+            _user("physio says I've got impingement in my right shoulder, it's been about 6 weeks now"),
+            "pillow hugged in front of you", None, id="a follow-up about sleeping"),
+        pytest.param(
+            "Caller wants to know if she has to get a letter from her GP first before she can book in for her back.", [],
+            "No, you do not need a GP referral", None, id="a caller's question about a GP letter is answered no"),
+        pytest.param(
+            "WFH and my neck is killing me - how high should my monitor actually be?", [],
+            "top of the screen roughly at eye level", None, id="how high a screen should be"),
+        pytest.param(
+            "is that allowed?",
+            _user("Booked my first appointment for next Tuesday, it's for my hamstring.",
+                  "My mum wants to come in with me, I get a bit nervous at appointments."),
+            "welcome to bring a friend or family member", None, id="bringing someone is about the clinic"),
+        pytest.param(  # "- Return gradually." is from the second half of a list a chunk boundary cut
+            "ok to keep running if it hurts a little bit?",
+            _user("I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going down stairs and "
+                  "after sitting in lessons."),
+            "Things that often help with patellofemoral pain:\n- Build strength steadily.", None,
+            id="items of a cut list keep their lead-in"),
+    ],
+)
+def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
+    answer = assistant.ask(question, history=history).answer.answer
+    assert says in answer, answer
+    assert does_not_say is None or does_not_say not in answer, answer
 
 
 def test_why_is_not_answered_by_an_instruction(assistant):
@@ -140,28 +152,11 @@ def test_why_is_not_answered_by_an_instruction(assistant):
     assert not answer.answer.answer.startswith("Gently move your ankle")  # what to do is not why it happens
 
 
-def test_a_follow_up_about_bringing_someone_is_about_the_clinic_not_the_hamstring(assistant):
-    answer = assistant.ask("is that allowed?", history=[
-        {"role": "user", "content": "Booked my first appointment for next Tuesday, it's for my hamstring."},
-        {"role": "user", "content": "My mum wants to come in with me, I get a bit nervous at appointments."},
-    ]).answer.answer
-    assert "welcome to bring a friend or family member" in answer
-
-
 def test_a_diagnosis_already_made_is_not_a_request_for_one(assistant):
     answer = assistant.ask("Caller has been diagnosed with gluteal tendinopathy and wants to know realistically how "
                            "long before she sees an improvement. She's three weeks into her exercises.").answer
     assert "diagnosis_request" not in answer.policy
     assert "several months" in answer.answer
-
-
-def test_items_of_a_list_cut_by_a_chunk_boundary_keep_their_lead_in(assistant):
-    answer = assistant.ask("ok to keep running if it hurts a little bit?", history=[
-        {"role": "user", "content": "I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going "
-                                    "down stairs and after sitting in lessons."},
-    ]).answer.answer
-    assert "- Return gradually." in answer  # from the second half of the "What helps" list
-    assert "Things that often help with patellofemoral pain:\n- Build strength steadily." in answer
 
 
 def test_clutch_question_json_is_not_grounded(data_dir, capsys):
