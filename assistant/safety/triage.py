@@ -35,7 +35,11 @@ _TYPOS = {
     r"\bwouldnt\b": "wouldn't", r"\bshouldnt\b": "shouldn't", r"\bhadnt\b": "hadn't", r"\bwerent\b": "weren't",
     r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bmeself\b": "myself", r"\bhisself\b": "himself", r"\bbum hole\b": "bumhole",
     r"\bblad+[ae]r\b": "bladder", r"\bsadd?[el]l?e?\b": "saddle", r"\bosteop(?!en)\w*": "osteoporosis",
-    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ", r"\bbukhar\b": "fever", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke)\b": "years old",
+    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ", r"\bbukhar\b": "fever",
+    # Doric and Highland words
+    r"\bcanna\b": "cannot", r"\bfan (?=(?:i|he|she|ye|you|we|they|it)\b)": "when ", r"\befter\b": "after", r"\bdoon\b": "down",
+    r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
+    r"\bpeely[- ]?wally\b": "pale", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke)\b": "years old",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
     r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
@@ -123,7 +127,7 @@ _NEGATION = re.compile(
 _NEVER_LIKE = re.compile(r"\bnever (?:had|felt|known|experienced)\b(?: \w+){0,5}? (?:like (?:it|this|that)|before)\b")
 #: Turns that make a clause *about* a warning sign rather than a report of one.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
+    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|if (?:someone|somebody|a person|anyone|a patient) (?:had|has|gets|got|was|is)\b|first aid (?:course|exam|training|class)|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
     r"warning signs?|red flags?|(?:a |the )?signs? of|symptoms of|does \w+(?: \w+){0,8} mean|do \w+(?: \w+){0,8} mean|"
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"

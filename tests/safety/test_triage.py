@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from triage_eval import Case, load, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2")
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2", "holdout_ae1", "holdout_ae2")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
