@@ -35,7 +35,7 @@ _TYPOS = {
     r"\bwouldnt\b": "wouldn't", r"\bshouldnt\b": "shouldn't", r"\bhadnt\b": "hadn't", r"\bwerent\b": "weren't",
     r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bmeself\b": "myself", r"\bhisself\b": "himself", r"\bbum hole\b": "bumhole",
     r"\bblad+[ae]r\b": "bladder", r"\bsadd?[el]l?e?\b": "saddle", r"\bosteop(?!en)\w*": "osteoporosis",
-    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ", r"\bbukhar\b": "fever",
+    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ", r"\b(you|we|they)ve\b": r"\1 have", r"\bbukhar\b": "fever", r"\bbo(?:a)?ke\b": "sick", r"\bboking\b": "being sick", r"\bjag\b": "jab",
     # Doric and Highland words
     r"\bcanna\b": "cannot", r"\bfan (?=(?:i|he|she|ye|you|we|they|it)\b)": "when ", r"\befter\b": "after", r"\bdoon\b": "down",
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
@@ -77,6 +77,7 @@ _CONTRACTIONS = [
     (re.compile(r"\b(\w+)n't\b"), r"\1 not"), (re.compile(r"\bi'm\b"), "i am"), (re.compile(r"\b(i|you|we|they)'ve\b"), r"\1 have"),
     (re.compile(r"\b(i|you|he|she|we|they)'ll\b"), r"\1 will"), (re.compile(r"\b(i|you|he|she|we|they)'d\b"), r"\1 would"),
     (re.compile(r"\b(you|we|they)'re\b"), r"\1 are"),
+    (re.compile(r"\b(it|that|there|what|he|she|who|where|here)'s (been|had|got|gone|done|taken|not been|not had)\b"), r"\1 has \2"),
     (re.compile(r"\b(it|that|there|what|he|she|who|where|here)'s\b"), r"\1 is"),
     # a softener between a negation and its verb: "cannot really feel my legs", "do not really see the point"
     (re.compile(r"\b(cannot|can not|could not|do not|does not|did not|will not|would not) (?:really|even|quite|properly|honestly|actually) "), r"\1 "),
@@ -267,7 +268,9 @@ def _rule_fires(rule: Rule, parts: Sequence[_Clause]) -> str | None:
                 break
         if not hit:
             continue
-        if rule.unless is not None and _present(rule.unless, [clause.now]):
+        # `unless` reads the clause from its "today" on ("torn meniscus last year, today it locked"), or all of it for a
+        # rule about history, whose past is the point ("my mum died of bone cancer 10 years ago and now my shoulder ...")
+        if rule.unless is not None and _present(rule.unless, [clause.text if rule.history else clause.now]):
             continue
         if not all(_present_in(w, parts, rule.history or rule.with_history) for w in rule.with_):
             continue
