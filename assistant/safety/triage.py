@@ -35,11 +35,17 @@ _TYPOS = {
     r"\bwouldnt\b": "wouldn't", r"\bshouldnt\b": "shouldn't", r"\bhadnt\b": "hadn't", r"\bwerent\b": "weren't",
     r"\bu\b": "you", r"\bur\b": "your", r"\bmy self\b": "myself", r"\bmeself\b": "myself", r"\bhisself\b": "himself", r"\bbum hole\b": "bumhole",
     r"\bblad+[ae]r\b": "bladder", r"\bsadd?[el]l?e?\b": "saddle", r"\bosteop(?!en)\w*": "osteoporosis",
-    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles", r"(?<=\w) n (?=\w)": " and ", r"\b(you|we|they)ve\b": r"\1 have", r"\bbukhar\b": "fever", r"\bbo(?:a)?ke\b": "sick", r"\bboking\b": "being sick", r"\bjag\b": "jab",
+    r"\blegz\b": "legs", r"\bpins n needles\b": "pins and needles", r"\bpins & needles\b": "pins and needles",
+    # texting: "numb n weak", "youve been sat"
+    r"(?<=\w) n (?=\w)": " and ", r"\b(you|we|they)ve\b": r"\1 have",
+    # Urdu and Punjabi words a relative may use: fever, child, years old ("bacha 2 saal ka hai, bukhar hai")
+    r"\bbukhar\b": "fever", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke)\b": "years old",
+    # Ulster and Scots: "boke" (be sick), "jag" (a jab)
+    r"\bbo(?:a)?ke\b": "sick", r"\bboking\b": "being sick", r"\bjag\b": "jab",
     # Doric and Highland words
     r"\bcanna\b": "cannot", r"\bfan (?=(?:i|he|she|ye|you|we|they|it)\b)": "when ", r"\befter\b": "after", r"\bdoon\b": "down",
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
-    r"\bpeely[- ]?wally\b": "pale", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke)\b": "years old",
+    r"\bpeely[- ]?wally\b": "pale",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
     r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
