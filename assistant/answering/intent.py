@@ -33,7 +33,8 @@ _Q = {
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
-               r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*)\b",
+               r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*|"
+               r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
