@@ -347,6 +347,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "helps" in intents("and sleeping? keep rolling onto it")
     assert "helps" in intents("how high should my monitor actually be?")
     assert intents("ultrasound says a small partial tear and a thickened tendon, does that mean surgery?")[0] == "serious"
+    assert intents("Caller isn't sure when to add more weight. Asks if it's worth an appointment.")[0] == "when_to_see"
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
