@@ -134,7 +134,7 @@ _NEGATION = re.compile(
 _NEVER_LIKE = re.compile(r"\bnever (?:had|felt|known|experienced)\b(?: \w+){0,5}? (?:like (?:it|this|that)|before)\b")
 #: Turns that make a clause *about* a warning sign rather than a report of one.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|hypothetic\w*|first aid (?:course|exam|training|class)|(?:nursing|uni|university|college) (?:assignment|essay|exam)|general knowledge|^what (?:is|are) (?:the )?\w+ test\b|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
+    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|hypothetic\w*|revising|for (?:my|an|the) exams?\b|student (?:physio|nurse|doctor|paramedic)\w*|something (?:a )?physios? (?:can|could) help with|first aid (?:course|exam|training|class)|(?:nursing|uni|university|college) (?:assignment|essay|exam)|general knowledge|^what (?:is|are) (?:the )?\w+ test\b|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
     r"warning signs?|red flags?|(?:a |the )?signs? of|symptoms of|does \w+(?: \w+){0,8} mean|do \w+(?: \w+){0,8} mean|"
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
@@ -218,6 +218,8 @@ class _Clause:
 
 _NOW = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|since (?:yesterday|last night|this)|"
                   r"last night|right now|just now|(?:and|but) now|lately|recently|these days|anymore|any more|"
+                  r"(?:(?<=year, )|(?<=years, )|(?<=year )|(?<=month, )|(?<=months, )|(?<=week, )|(?<=weeks, ))now\b"
+                  r"(?! (?:fine|ok|okay|better|all|gone|sorted|healed|recovered|normal|good))|"
                   r"(?:hurt|hurts|hurting|sore|painful|agony|aching|ached|been bad) (?:ever )?since(?! (?:then|the|that|\w+ (?:years?|months?)))|"
                   r"(?:over|in) the (?:last|past) (?:few |couple of |\d+ )?(?:days|weeks))\b")
 _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the aside does not make the clause past
