@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from assistant.core.text import split_sentences
 
+#: A yes-or-no question passed on: "Caller asks whether ...", "wants to know if she has to ...".
+_REPORTED = r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether)"
 _WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late|(?:after|before) work|lunch ?(?:time|break)|bank holidays?)"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
@@ -56,7 +58,7 @@ _Q = {
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
-              r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether)\b",
+              rf"{_REPORTED}\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
 
@@ -140,14 +142,18 @@ def intents(question: str) -> tuple[str, ...]:
     return (*first, *(k for k in _intents(q) if k not in first))
 
 
+#: Questions that ask for a judgement, first in the sentence or passed on with nothing asked outright.
+_JUDGEMENT = re.compile(r"(?:^|[-–;:]\s*)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|(?:ok|okay|alright|safe|fine) to|"
+                        r"do i need|will)\b", re.IGNORECASE)
+_REPORTED_JUDGEMENT = re.compile(_REPORTED + r" (?:\w+ )?(?:has|have|needs?|should|can|is|are)\b", re.IGNORECASE)
+
+
 def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
     order = ["cost", "hours", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
     # "should I do the ITB stretch?" asks for a judgement, not for exercises; so does a caller's question passed on
     # ("Caller wants to know if she has to get a letter from her GP"), when nothing else is asked outright
-    reported = "?" not in q and re.search(r"(?i)\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whether) (?:\w+ )?"
-                                          r"(?:has|have|needs?|should|can|is|are)\b", q)
-    if "yes_no" in found and (reported or re.search(r"(?i)(?:^|[-–;:]\s*)(?:should|can|could|is it (?:ok|okay|safe|alright|normal)|(?:ok|okay|alright|safe|fine) to|do i need|will)\b", q)):
+    if "yes_no" in found and (("?" not in q and _REPORTED_JUDGEMENT.search(q)) or _JUDGEMENT.search(q)):
         order.remove("yes_no")
         order.insert(0, "yes_no")
     asked = [k for k, pattern in _ASKED_RE.items() if pattern.search(q)]
