@@ -46,6 +46,8 @@ _TYPOS = {
     r"\bcanna\b": "cannot", r"\bfan (?=(?:i|he|she|ye|you|we|they|it)\b)": "when ", r"\befter\b": "after", r"\bdoon\b": "down",
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
     r"\bpeely[- ]?wally\b": "pale",
+    # Geordie, Welsh and Irish family words: "my mam", "the bairn"
+    r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
     r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
@@ -68,7 +70,7 @@ _TYPOS = {
     r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
     r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
     # northern "me" for "my" before a body part ("both me legs"), "mesel"
-    r"\bme (?=(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ",
+    r"\bme (?=(?:(?:left|right|good|bad) )?(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ",
     r"\bmesel\b": "myself",
     # Norfolk: "I hent passed water", "bin bad a week", "agin"
     r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
