@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.core.records import Article, Chunk, Section, embed_text
-from assistant.core.text import text_pieces
+from assistant.core.text import split_units, text_pieces
 
 TokenCounter = Callable[[str], int]
 Check = Callable[[], None]
@@ -22,7 +22,7 @@ Check = Callable[[], None]
 LONG_WORD = 100
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
-CHUNKER_VERSION = "4"  # 4: every chunk keeps a vector per sentence and list item
+CHUNKER_VERSION = "5"  # 5: a chunk that continues a list keeps the list's lead-in
 
 
 
@@ -79,33 +79,37 @@ def _words(text: str):
 def chunk_section(
     heading: str, text: str, count: TokenCounter, params: ChunkParams, check: Check | None = None
 ) -> list[tuple[str, int]]:
-    """Pack one section's units into (text, tokens) chunks under the budget.
+    """Pack one section's units into (text, tokens, lead-in) chunks under the budget; the lead-in is that of
+    a list the chunk starts inside of, when the list's lead-in sentence fell in an earlier chunk, else "".
 
     ``check`` is called now and then on long sections (a per-file deadline raises from it).
     """
     budget = params.max_tokens - count(heading) - 1
     if budget < 16:
         budget = 16  # absurdly long heading: still make progress
-    units: list[tuple[str, int]] = []  # (separator + sentence, tokens)
-    for index, (sep, unit) in enumerate(text_pieces(text)):
+    pieces = text_pieces(text)
+    leadin_of = _leadins(text, len(pieces))
+    units: list[tuple[str, int, int]] = []  # (separator + sentence, tokens, which piece of the section)
+    for index, (sep, unit) in enumerate(pieces):
         if check is not None and index % 256 == 0:
             check()
         # every word is at least one word piece, so a long unit needs no counting to know it is over
         n = count(unit) if len(unit) < 8 * budget or len(unit.split()) <= budget else budget + 1
         if n <= budget:
-            units.append((sep + unit, n))
+            units.append((sep + unit, n, index))
         else:
             for i, piece in enumerate(_split_long(unit, budget, count, check)):
-                units.append(((sep if i == 0 else " ") + piece, count(piece)))
+                units.append(((sep if i == 0 else " ") + piece, count(piece), index))
 
-    chunks: list[list[tuple[str, int]]] = []
-    current: list[tuple[str, int]] = []
+    chunks: list[list[tuple[str, int, int]]] = []
+    current: list[tuple[str, int, int]] = []
     used = 0
-    for unit, n in units:
+    for unit in units:
+        n = unit[1]
         if current and used + n + 1 > budget:
             chunks.append(current)
             # carry the last sentences forward as overlap
-            carry: list[tuple[str, int]] = []
+            carry: list[tuple[str, int, int]] = []
             carried = 0
             for prev in reversed(current):
                 if carried + prev[1] > params.overlap_tokens or carried + prev[1] + n + 1 > budget:
@@ -113,15 +117,28 @@ def chunk_section(
                 carry.insert(0, prev)
                 carried += prev[1] + 1
             current, used = carry, carried
-        current.append((unit, n))
+        current.append(unit)
         used += n + 1
     if current:
         chunks.append(current)
     out = []
     for group in chunks:
-        body = _join([u for u, _ in group])
-        out.append((body, count(embed_text(heading, body))))
+        body = _join([u for u, _, _ in group])
+        leadin = leadin_of.get(group[0][2])
+        if leadin is not None and leadin[0] in {i for _, _, i in group}:
+            leadin = None  # the lead-in is in this chunk
+        out.append((body, count(embed_text(heading, body)), leadin[1] if leadin else ""))
     return out
+
+
+def _leadins(text: str, n_pieces: int) -> dict[int, tuple[int, str]]:
+    """For each list item of a section (by piece), the lead-in sentence of its list and where it is:
+    "Common signs include:" for every item under it."""
+    units = split_units(text)
+    if len(units) != n_pieces:
+        return {}
+    heads = {u.list_id: (u.index, u.text) for u in units if u.kind == "leadin"}
+    return {u.index: heads[u.list_id] for u in units if u.kind == "item" and u.list_id in heads}
 
 
 def _join(units: list[str]) -> str:
@@ -167,7 +184,7 @@ def _section_chunks(
 ) -> list[Chunk]:
     heading = section.label
     out = []
-    for offset, (text, tokens) in enumerate(chunk_section(heading, section.text, count, params, check)):
+    for offset, (text, tokens, leadin) in enumerate(chunk_section(heading, section.text, count, params, check)):
         position = start + offset
         out.append(
             Chunk(
@@ -183,6 +200,7 @@ def _section_chunks(
                 article_hash=article.content_hash,
                 article_meta=stored_metadata(article.metadata) if position == 0 else {},
                 name=article.name,
+                leadin=leadin,
             )
         )
     return out

@@ -42,7 +42,11 @@ _URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|
 LIST_ALLOWANCE = 40
 
 #: Answers with a recognisable shape: for these the best article's every section is looked through.
-SHAPED = frozenset({"cost", "hours", "duration"})
+SHAPED = frozenset({"cost", "hours", "duration", "pain"})
+
+#: Answers whose shape is precise (a price, a time of day, "around 3 out of 10"): a unit with it is not buried by
+#: where its section sits ("usually" and "within" are how long's shape, and too common for that).
+PRECISE = frozenset({"cost", "hours", "pain"})
 
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
@@ -127,12 +131,14 @@ def score_units(
                 bonus = 0.0
                 if q_pairs & pairs(unit.text):
                     bonus += WEIGHTS["phrase"]
+                shaped = False
                 if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))) \
                         and not (primary == "cause" and heading_cue("helps", heading) and not heading_cue("cause", heading)):
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
+                    shaped = primary in PRECISE
                 # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
                 # elbow hurts" is not where the causes are)
-                if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:2]):
+                if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:1 if primary == "pain" else 2]):
                     bonus += WEIGHTS["heading"]
                 if primary in _NOT_TOLD and STEP.match(plain(unit.text)):
                     bonus -= WEIGHTS["instruction"]  # "why does it hurt first thing?" is not answered by "stretch before you get up"
@@ -140,7 +146,7 @@ def score_units(
                     bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
                 if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
                     bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
-                bonus -= WEIGHTS["article"] * rank + 0.02 * p_rank + 0.004 * unit.index
+                bonus -= WEIGHTS["article"] * rank + 0.02 * (min(p_rank, max_passages) if shaped else p_rank) + 0.004 * unit.index
                 bonus += WEIGHTS["passage"] * passage.score
                 raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), bonus))
     fits = [f for *_, f, _, _ in raw if f is not None]
@@ -207,27 +213,15 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
         by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}
         ranked = sorted(keys, key=lambda k: max(by_unit.get(u.index, -9) for u in items[k]), reverse=True)
         keys = sorted(ranked[:max_items])
-    if not leadin:
-        leadin = _cut_leadin(best, scored)
-    lines = [leadin[0].text] if leadin else []
+    if leadin:
+        lines = [leadin[0].text]
+    elif best.passage.leadin and list_id == 0 and best.units[0].paragraph == members[0].paragraph:
+        lines = [plain(best.passage.leadin)]  # the list the chunk starts inside: its lead-in is in the chunk before
+    else:
+        lines = []
     lines += [" ".join(u.text for u in items[k]) for k in keys]
     return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
                  best.score, is_list=True)
-
-
-def _cut_leadin(best: _Scored, scored: Sequence[_Scored]) -> list[Unit]:
-    """The lead-in of a list that a chunk boundary cut in two, for the items in the second chunk: the lead-in of
-    the list that runs to the end of another chunk of the same section ("Things that help many people:" for
-    "Take breaks when driving ..."). An item is never quoted without the lead-in that gives it meaning."""
-    for s in scored:
-        if s.unit.kind != "leadin" or s.passage.chunk_id == best.passage.chunk_id:
-            continue
-        if s.passage.source != best.passage.source or s.passage.section != best.passage.section:
-            continue
-        rest = [u for u in s.units if u.list_id == s.unit.list_id]
-        if rest and rest[-1].index == s.units[-1].index:
-            return [s.unit]
-    return []
 
 
 def _support_list(

@@ -20,6 +20,12 @@ _REPORTED = r"\b(?:know|asks?|asking|asked|wondering|wonders|checking) (?:if|whe
 _WHEN = r"(?:weekends?|saturdays?|sundays?|evenings?|early|late|(?:after|before) work|lunch ?(?:time|break)|bank holidays?)"
 _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?|seen|get in)"
 
+#: "How much pain is OK?", "ok to keep running if it hurts a little bit?", "should I push through it?"
+_PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow much (?:is it |should it |can it )?(?:\w+ ){0,5}?(?:to )?(?:hurt|ache)\b|"
+         r"\b(?:pain|discomfort|hurting|aching|soreness)\b (?:\w+ ){0,2}?(?:is )?(?:too much|(?:ok|okay|acceptable|allowed|fine) (?:during|while|when|to))\b|"
+         r"\bhow much is too much\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
+         r"\b(?:if|when|while|though) (?:it|they|that|this|my \w+) (?:still |only |just )?(?:hurts?|aches?|is (?:a bit |a little |slightly )?sore|twinges?) "
+         r"(?:a (?:little |tiny |wee )?bit|a little|slightly|a touch)\b")
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
@@ -56,6 +62,8 @@ _Q = {
                    r"worth (?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
+    # how much pain is acceptable, during exercise or activity: the articles' pain guides answer it
+    "pain": _PAIN,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
               rf"{_REPORTED}\b",
@@ -79,6 +87,7 @@ _CUE = {
     "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
                    r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
+    "pain": r"\b(?:out of 10|pain guide|acceptable|settles? (?:by|within|back)|(?:mild|some|a little|small amount of) discomfort|usually fine)\b",
     "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay|acceptable))\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
 }
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
@@ -93,6 +102,7 @@ _HEADING = {
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|to try)\b",
     "when_to_see": r"\b(?:when|seek|see a|book|urgent|x-?ray|scan|physio\w* help)\b",
     "what_is": r"\b(?:what is|what are|about)\b",
+    "pain": r"\bpain (?:during|guide)\b",
     "yes_no": r"^$",
 }
 _HEADING_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _HEADING.items()}
@@ -103,6 +113,7 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
+    "pain": _PAIN,
     "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
@@ -150,7 +161,7 @@ _REPORTED_JUDGEMENT = re.compile(_REPORTED + r" (?:\w+ )?(?:has|have|needs?|shou
 
 def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
-    order = ["cost", "hours", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
+    order = ["cost", "hours", "pain", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
     # "should I do the ITB stretch?" asks for a judgement, not for exercises; so does a caller's question passed on
     # ("Caller wants to know if she has to get a letter from her GP"), when nothing else is asked outright
     if "yes_no" in found and (("?" not in q and _REPORTED_JUDGEMENT.search(q)) or _JUDGEMENT.search(q)):

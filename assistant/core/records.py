@@ -59,6 +59,9 @@ class Chunk:
     article_hash: str
     article_meta: dict[str, str] = field(default_factory=dict)  # stored with the article's first chunk
     name: str = ""
+    #: the lead-in of a list this chunk continues from the chunk before ("Common signs include:"), kept as
+    #: metadata (not embedded) so the list's items are never quoted without it
+    leadin: str = ""
 
     @property
     def embed_text(self) -> str:
@@ -87,6 +90,7 @@ class Passage:
     #: a vector per sentence and list item (split_units order), when the store keeps them
     units: Any = field(default=None, compare=False, repr=False)
     name: str = ""
+    leadin: str = ""  # the lead-in of a list cut by the chunk boundary before this chunk
 
     @property
     def link(self) -> str | None:
@@ -246,4 +250,5 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], similarity: flo
         text=text,
         similarity=similarity,
         name=meta.get("name", ""),
+        leadin=meta.get("leadin") or "",
     )

@@ -62,6 +62,7 @@ def _meta(chunk: Chunk, chunk_count: int, ingested_at: str) -> dict[str, Any]:
         "anchor": chunk.anchor or "",
         "article_hash": chunk.article_hash,
         "name": chunk.name,
+        "leadin": chunk.leadin,
         "tokens": chunk.tokens,
         "chunk_count": chunk_count,
         "ingested_at": ingested_at,

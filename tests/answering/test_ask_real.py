@@ -133,12 +133,20 @@ def _user(*messages: str) -> list[dict[str, str]]:
             _user("Booked my first appointment for next Tuesday, it's for my hamstring.",
                   "My mum wants to come in with me, I get a bit nervous at appointments."),
             "welcome to bring a friend or family member", None, id="bringing someone is about the clinic"),
-        pytest.param(  # "- Return gradually." is from the second half of a list a chunk boundary cut
-            "ok to keep running if it hurts a little bit?",
+        pytest.param(  # "- Build strength steadily." is from the second half of a list a chunk boundary cut
+            "can I still do sport? what else helps?",
             _user("I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going down stairs and "
                   "after sitting in lessons."),
             "Things that often help with patellofemoral pain:\n- Build strength steadily.", None,
             id="items of a cut list keep their lead-in"),
+        pytest.param(  # the pain guide sits under "What helps", ten sections below the exercises
+            "how much pain is ok when I'm doing exercises for my kneecap pain? dont want to make it worse", [],
+            "around 3 out of 10 or less", None, id="how much pain is acceptable: the pain guide"),
+        pytest.param(
+            "how much pain is too much?",
+            _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
+                  "My knee aches a bit while I'm doing them."),
+            "around 5 out of 10", None, id="how much pain is too much, as a follow-up"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

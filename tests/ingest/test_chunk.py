@@ -108,6 +108,17 @@ def test_list_items_keep_their_own_lines():
     ]
 
 
+def test_a_chunk_that_starts_inside_a_list_keeps_the_lists_lead_in():
+    items = "\n".join(f"- item {i} is one of the things that can make the pain in your knee worse" for i in range(12))
+    text = f"Knee pain is common. Pain is often worse when:\n\n{items}\n\nMost people get better."
+    chunks = chunk_article(make_article([Section(("Knee pain",), None, text)]), count, ChunkParams(80, 0))
+    assert len(chunks) > 2
+    assert chunks[0].leadin == ""  # its lead-in is its own
+    for chunk in chunks[1:]:
+        starts_in_list = chunk.text.startswith("- item")
+        assert chunk.leadin == ("Pain is often worse when:" if starts_in_list else ""), chunk.text
+
+
 def test_chunk_link_carries_section_anchor():
     chunks = chunk_article(make_article([Section(("Knee pain", "What helps"), "what-helps", "Rest.")]), count, ChunkParams())
     assert chunks[0].link == "https://clinic.example/articles/knee#what-helps"

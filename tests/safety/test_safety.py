@@ -153,6 +153,16 @@ def test_diagnosis_request_gets_no_diagnosis_but_general_information(make):
     assert answer.citations and prompts.PHYSIO_POINTER in answer.answer
 
 
+@pytest.mark.parametrize("message, asks_for_one", [
+    ("have i got tennis elbow?", True),
+    ("do i have sciatica or is it my hip?", True),
+    ("how have i got tennis elbow?? never played tennis in my life", False),  # asks how it came about
+    ("why do i have knee pain after every run?", False),
+])
+def test_how_or_why_one_has_a_condition_is_not_a_request_for_a_diagnosis(message, asks_for_one):
+    assert (policy.DIAGNOSIS in policy.check(message)) is asks_for_one
+
+
 def test_medication_questions_are_referred_with_no_doses(make):
     model = scripted_chat_model(["Take 400 mg of ibuprofen three times a day for the piriformis [1]."])
     answer = make(chat_model=model, answerer="openai").assistant.ask(
