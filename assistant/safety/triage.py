@@ -47,7 +47,9 @@ _TYPOS = {
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
     r"\bpeely[- ]?wally\b": "pale",
     # Geordie, Welsh and Irish family words: "my mam", "the bairn"
-    r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children",
+    r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children", r"\bmom\b": "mum",
+    # Black Country "ay" (haven't, isn't): "ay had a wee since yesterday"; Jamaican "di" (the), "hip replace"
+    r"\bay (?=had|been|got)": "haven't ", r"\bdi (?=\w)": "the ", r"\b(hip|knee|shoulder) replace\b": r"\1 replacement",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
     r"\bstrok\b": "stroke", r"\bsiatica\b": "sciatica", r"\bsigh ?att?ica\b": "sciatica", r"\bsciatic?a\b": "sciatica", r"\bwhats\b": "what's",
     r"(?<!at )(?<!playing )(?<!lawn )(?<!green )(?<!indoor )\bbowl(s)?\b(?! of\b)": r"bowel\1", r"\bbowles\b": "bowels",
