@@ -54,7 +54,8 @@ _Q = {
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
-             r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it )?in|carry on|keep (?:going|running|doing|training)|"
+             r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it |all of it |\w+ )?in|carry on|keep (?:going|running|doing|training)|"
+             r"^(?:and )?(?:what|how) about|"
              r"still (?:go|run|play|work|train|exercise|do))\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",

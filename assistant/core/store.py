@@ -28,7 +28,7 @@ _SETTING_FOR = {
     "embedding_backend": "CLINIC_EMBEDDING_BACKEND",
     "chunk_tokens": "CLINIC_CHUNK_TOKENS",
     "chunk_overlap_tokens": "CLINIC_CHUNK_OVERLAP_TOKENS",
-    "chunker_version": "(a new release changed how articles are cut)",
+    "chunker_version": "a new release changed how articles are cut",
 }
 
 #: What a store written before a key was recorded was built with.
