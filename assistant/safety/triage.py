@@ -39,7 +39,8 @@ _TYPOS = {
     # texting: "numb n weak", "youve been sat"
     r"(?<=\w) n (?=\w)": " and ", r"\b(you|we|they)ve\b": r"\1 have",
     # Urdu and Punjabi words a relative may use: fever, child, years old ("bacha 2 saal ka hai, bukhar hai")
-    r"\bbukhar\b": "fever", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke)\b": "years old",
+    r"\bbukhar\b": "fever", r"\bbach(?:ch)?[aie]y?\b": "child", r"\bsaal (?:ka|ki|ke|da|di|de)\b": "years old",
+    r"\bdhee\b": "daughter", r"\bmunda\b": "son", r"\bkudi\b": "girl",
     # Ulster and Scots: "boke" (be sick), "jag" (a jab)
     r"\bbo(?:a)?ke\b": "sick", r"\bboking\b": "being sick", r"\bjag\b": "jab",
     # Doric and Highland words
@@ -47,7 +48,7 @@ _TYPOS = {
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
     r"\bpeely[- ]?wally\b": "pale",
     # Geordie, Welsh and Irish family words: "my mam", "the bairn"
-    r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children", r"\bmom\b": "mum",
+    r"\b(?:laal|lile|little|wee) un\b": "little one", r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children", r"\bmom\b": "mum",
     # Black Country "ay" (haven't, isn't): "ay had a wee since yesterday"; Jamaican "di" (the), "hip replace"
     r"\bay (?=had|been|got)": "haven't ", r"\bdi (?=\w)": "the ", r"\b(hip|knee|shoulder) replace\b": r"\1 replacement",
     r"\bfev(?:re|ah|er)\b": "fever", r"\boverdo(?:se|ze)\b": "overdose", r"\b(an?|the|my|his|her) overdoes\b": r"\1 overdose", r"\bcos\b": "because", r"\bcoz\b": "because",
@@ -138,7 +139,7 @@ _NEGATION = re.compile(
 _NEVER_LIKE = re.compile(r"\bnever (?:had|felt|known|experienced)\b(?: \w+){0,5}? (?:like (?:it|this|that)|before)\b")
 #: Turns that make a clause *about* a warning sign rather than a report of one.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:what if|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|hypothetic\w*|revising|for (?:my|an|the) exams?\b|student (?:physio|nurse|doctor|paramedic)\w*|something (?:a )?physios? (?:can|could) help with|first aid (?:course|exam|training|class)|(?:nursing|uni|university|college) (?:assignment|essay|exam)|general knowledge|^what (?:is|are) (?:the )?\w+ test\b|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
+    r"\b(?:what if|what (?:do |would |should )?(?:you|your physios?|the physios?|staff) (?:would |should )?do if (?:someone|somebody|anyone|a patient|people|a client)|(?<!tell )(?<!know )(?<!sure )if i (?:ever )?(?:get|got|have|had|notice|start|develop|feel)|(?:saw|seen|read|watched) (?:\w+ )?(?:on|online)\b|hypothetic\w*|revising|for (?:my|an|the) exams?\b|student (?:physio|nurse|doctor|paramedic)\w*|something (?:a )?physios? (?:can|could) help with|first aid (?:course|exam|training|class)|(?:nursing|uni|university|college) (?:assignment|essay|exam)|general knowledge|^what (?:is|are) (?:the )?\w+ test\b|(?:on|from) (?:tiktok|instagram|facebook|youtube|google|the internet)\b|(?:says?|said|told (?:me|us)) if|in case|watch out for|look out for|"
     r"warning signs?|red flags?|(?:a |the )?signs? of|symptoms of|does \w+(?: \w+){0,8} mean|do \w+(?: \w+){0,8} mean|"
     r"^what (?:is|are) (?:a|an)\b|^what (?:is|are) the (?:difference|meaning|definition|signs|symptoms|causes)|^what causes|^what does|^how do (?:you|i) know if|"
     r"should i worry if|is it (?:serious|an emergency|bad) if|told me to (?:watch|look)|what (?:are|is) the (?:signs|symptoms)|"
@@ -146,6 +147,17 @@ _HYPOTHETICAL = re.compile(
     r"(?:can|could|does|do|would|will) (?:\w+ ){0,4}?cause|when should i (?:go|call|worry|see)|what should i look|"
     r"(?:only|just) (?:joking|kidding)|\bjk\b|^is it true|(?:can|could|does|do|would|will) (?:\w+ ){0,3}?(?:make (?:you|people|someone)|lead to|give you|turn into))\b"
 )
+
+#: A sign going on now, which a question's wording does not make hypothetical ("what does it mean when your chest
+#: goes tight ... been like it half hr")
+_ONGOING = re.compile(
+    r"\b(?:been like (?:it|this|that)|going on|started|came on|begun|began)\W+(?:for )?(?:about |around |the (?:last|past) |a )?"
+    r"(?:half (?:an )?(?:hour|hr)|an hour|\d+ ?(?:mins?|minutes|hours?|hrs?)|a few minutes|ten minutes|twenty minutes)\b|"
+    r"\b(?:right now|at the moment|as (?:i|we) (?:type|speak|write))\b")
+
+
+def _hypothetical(clause: str) -> bool:
+    return bool(_HYPOTHETICAL.search(clause)) and not _ONGOING.search(clause)
 
 
 @dataclass(frozen=True)
@@ -207,7 +219,7 @@ def _present(pattern: re.Pattern[str], parts: Iterable[str], past: re.Pattern[st
     return any(
         not _negated(c, m.start())
         for c in parts
-        if not _HYPOTHETICAL.search(c) and not (past is not None and past.search(c))
+        if not _hypothetical(c) and not (past is not None and past.search(c))
         for m in _matches(pattern, c)
     )
 
@@ -231,7 +243,7 @@ _ASIDE = re.compile(r"\([^()]*\)")  # "my knee (replaced last year) is hot": the
 
 def _prepare_clauses(parts: list[str], past: re.Pattern[str] | None) -> list[_Clause]:
     """Each clause with the checks every rule needs, computed once."""
-    return [_Clause(c, bool(_HYPOTHETICAL.search(c)), *_tense(c, past)) for c in parts]
+    return [_Clause(c, _hypothetical(c), *_tense(c, past)) for c in parts]
 
 
 def _tense(clause: str, past: re.Pattern[str] | None) -> tuple[bool, str]:
