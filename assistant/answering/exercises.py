@@ -86,8 +86,8 @@ _HOW = re.compile(r"\bhow (?:do|should|can|would|to|does)\b|\bshow me\b|\bwhat i
 def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None = None) -> Block | None:
     """For "how do you actually do the Nordics?": that exercise's steps, under its name, leading the answer."""
     text = asked or question
-    if not hits or not _HOW.search(text) or asks_measure(text):
-        return None
+    if not hits or not _HOW.search(text) or asks_measure(text) or intents(text)[:1] in (("cause",), ("what_is",)):
+        return None  # "how does sitting affect them?" asks why, not how to do the sit-to-stand
     q_terms = terms(question)
     for rank, passage in enumerate(hits[0].passages):
         parts = passage.section.split(" > ")

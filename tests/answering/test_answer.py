@@ -346,6 +346,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("what about going up and down the stairs?")[0] == "helps"  # after a PGP message: how to manage them
     assert intents("and what about the cost?")[0] == "cost"
     assert intents("do i have to pack all of it in?")[0] == "helps"
+    assert intents("someone said its my glutes?? how does sitting affect them")[0] == "cause"
     assert intents("Caller wants to know if she has to get a letter from her GP first.")[0] == "yes_no"
     assert intents("how much is it ok for it to hurt? it aches and I don't know if I should stop")[0] != "yes_no"
     assert "helps" in intents("and sleeping? keep rolling onto it")

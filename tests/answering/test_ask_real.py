@@ -139,6 +139,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
                   "after sitting in lessons."),
             "Things that often help with patellofemoral pain:\n- Build strength steadily.", None,
             id="items of a cut list keep their lead-in"),
+        pytest.param(  # "how does ..." asks why here, not how to do the sit-to-stand
+            "I work from home sat at the kitchen table 9 hours a day and my lower back's been aching for months. "
+            "someone said its my glutes?? how does sitting affect them", [],
+            "the glutes spend much of the day switched off", "Sit-to-stand:", id="how sitting affects the glutes"),
         pytest.param(  # the pain guide sits under "What helps", ten sections below the exercises
             "how much pain is ok when I'm doing exercises for my kneecap pain? dont want to make it worse", [],
             "around 3 out of 10 or less", None, id="how much pain is acceptable: the pain guide"),
