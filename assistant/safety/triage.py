@@ -47,7 +47,7 @@ _TYPOS = {
     r"\bcanna\b": "cannot", r"\bfan (?=(?:i|he|she|ye|you|we|they|it)\b)": "when ", r"\befter\b": "after", r"\bdoon\b": "down",
     r"\bnoo\b": "now", r"\bfae\b": "from", r"\bsair\b": "sore", r"\bgreetin\b": "crying", r"\baffa\b": "awful",
     r"\bpeely[- ]?wally\b": "pale",
-    # Geordie, Welsh and Irish family words: "my mam", "the bairn"
+    # family words: Geordie, Welsh and Irish "my mam", "the bairn", Cumbrian "laal un" (little one), "my mom"
     r"\b(?:laal|lile|little|wee) un\b": "little one", r"\bmam\b": "mum", r"\bmammy\b": "mummy", r"\bbairn\b": "child", r"\bbairns\b": "children", r"\bmom\b": "mum",
     # Black Country "ay" (haven't, isn't): "ay had a wee since yesterday"; Jamaican "di" (the), "hip replace"
     r"\bay (?=had|been|got)": "haven't ", r"\bdi (?=\w)": "the ", r"\b(hip|knee|shoulder) replace\b": r"\1 replacement",
@@ -73,12 +73,12 @@ _TYPOS = {
     r"\b(can|did|does|do|is|was|would|could|will|had|has|have|should)nae\b": r"\1n't", r"\bcannae\b": "can't", r"\bwullnae\b": "won't",
     r"\bno (touchin[g']?|helpin[g']?|workin[g']?|shiftin[g']?)\b": r"not \1",
     # northern "me" for "my" before a body part ("both me legs"), "mesel"
-    r"\bme (?=(?:(?:left|right|good|bad) )?(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?)\b)": "my ",
+    r"\bme (?=(?:(?:left|right|good|bad) )?(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?|words|speech|eyes?|face|mouth|vision|sight)\b)": "my ",
     r"\bmesel\b": "myself",
     # Norfolk: "I hent passed water", "bin bad a week", "agin"
     r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
     # dropped g: "draggin", "bleedin'", "greetin"
-    r"\b(dragg|tripp|touch|help|work|shift|bleed|limp|swell|burn|tingl|throbb|spew|bok|greet|shak|vomit|hurt|fall|go|do|com|gett|feel|walk|mov|breath|pass|sleep|wak|talk|slurr)in'?(?=\W|$)": r"\1ing",
+    r"\b(dragg|tripp|touch|help|work|shift|bleed|limp|swell|burn|tingl|throbb|spew|bok|greet|shak|vomit|hurt|fall|go|do|com|gett|feel|walk|mov|breath|pass|sleep|wak|talk|slurr|see|los|slimm|cry)in'?(?=\W|$)": r"\1ing",
     # "inside 2 hours" is within them
     r"\binside (?:of )?(?=(?:an?|\d+|one|two|three|half an|a couple of|a few) (?:hours?|hrs?|mins?|minutes?)\b)": "within ",
 }
