@@ -137,7 +137,8 @@ def score_units(
                     bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
                     shaped = primary in PRECISE
                 # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
-                # elbow hurts" is not where the causes are)
+                # elbow hurts" is not where the causes are); "how much pain is OK when I do the exercises?" is
+                # answered by the pain guide, not under the "Exercises to try" heading its second intent names
                 if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:1 if primary == "pain" else 2]):
                     bonus += WEIGHTS["heading"]
                 if primary in _NOT_TOLD and STEP.match(plain(unit.text)):
