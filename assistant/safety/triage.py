@@ -76,7 +76,7 @@ _TYPOS = {
     r"\bme (?=(?:(?:left|right|good|bad) )?(?:legs?|back|feet|foot|knees?|arms?|hands?|bum|head|neck|hips?|chest|shoulders?|toes?|fingers?|wrists?|ankles?|elbows?|words|speech|eyes?|face|mouth|vision|sight)\b)": "my ",
     r"\bmesel\b": "myself",
     # Norfolk: "I hent passed water", "bin bad a week", "agin"
-    r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
+    r"\bon the huh\b": "lopsided", r"\bhent\b": "haven't", r"\bbin (?=bad|sore|poorly|ill|hurting|aching|killing|like)": "been ", r"\bagin\b": "again",
     # dropped g: "draggin", "bleedin'", "greetin"
     r"\b(dragg|tripp|touch|help|work|shift|bleed|limp|swell|burn|tingl|throbb|spew|bok|greet|shak|vomit|hurt|fall|go|do|com|gett|feel|walk|mov|breath|pass|sleep|wak|talk|slurr|see|los|slimm|cry)in'?(?=\W|$)": r"\1ing",
     # "inside 2 hours" is within them
