@@ -78,7 +78,7 @@ def _words(text: str):
 
 def chunk_section(
     heading: str, text: str, count: TokenCounter, params: ChunkParams, check: Check | None = None
-) -> list[tuple[str, int]]:
+) -> list[tuple[str, int, str]]:
     """Pack one section's units into (text, tokens, lead-in) chunks under the budget; the lead-in is that of
     a list the chunk starts inside of, when the list's lead-in sentence fell in an earlier chunk, else "".
 
