@@ -192,6 +192,8 @@ class Triage:
 _NEW_SUBJECT = re.compile(
     r"\b(?:and|but|so|then|since|because|after|when|once)\s+(?=(?:my|his|her|their|our|the|i|it|he|she|we|they|now|has|have|is|are|was|got|looks|feels|seems|also|still)\b)"
 )
+#: "not pain really, just pressure": what comes after the contrast is said, not denied
+_CONTRAST = re.compile(r"\b(?:just|only|rather|instead|more like)\b")
 _NEGATED_LIST = re.compile(r"\b(?:no|not|never|without|nothing)\b.*\b(?:or|nor)\b")
 
 
@@ -199,6 +201,7 @@ def _negated(clause: str, start: int) -> bool:
     """A negation within the five words before ``start``, not across a comma, or a negated list
     reaching it ("no problems with the toilet or anything down below")."""
     before = _NEW_SUBJECT.split(clause[:start].rsplit(",", 1)[-1])[-1]  # "won't shift and his neck aches"
+    before = _CONTRAST.split(before)[-1]
     if _NEVER_LIKE.search(clause):  # "never had a head pain like it" is a comparison, not a negation
         before = re.sub(r"\bnever\b", " ", before)
     words = before.split()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from triage_eval import Case, load, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2", "holdout_ae1", "holdout_ae2", "holdout_af1", "holdout_af2", "holdout_ag1", "holdout_ag2", "holdout_ah1", "holdout_ah2", "holdout_ai1", "holdout_ai2", "holdout_aj1", "holdout_aj2", "holdout_ak1", "holdout_ak2", "holdout_al1", "holdout_al2", "holdout_am1", "holdout_am2", "holdout_an1", "holdout_an2")
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2", "holdout_ae1", "holdout_ae2", "holdout_af1", "holdout_af2", "holdout_ag1", "holdout_ag2", "holdout_ah1", "holdout_ah2", "holdout_ai1", "holdout_ai2", "holdout_aj1", "holdout_aj2", "holdout_ak1", "holdout_ak2", "holdout_al1", "holdout_al2", "holdout_am1", "holdout_am2", "holdout_an1", "holdout_an2", "holdout_ao1", "holdout_ao2")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -143,6 +143,10 @@ def test_regional_words_and_softeners_are_read_as_the_patterns_expect():
     # "lately" brings a clause back to now; "is it true X can make you ..." asks about a sign
     assert triage("disc bulge diagnosed last year, lately my right arm has been getting weaker").level == "urgent"
     assert triage("is it true sciatica can make you incontinent?").level == "routine"
+    # what follows "just" or "rather" after a negation is said, not denied: "not pain really, just pressure"
+    assert triage("not pain really just pressure in the chest and breathless walking from the car").level == "emergency"
+    assert triage("no pain in my chest, just a stiff neck from the desk").level == "routine"
+    assert triage("no numbness, just weakness in both legs and back pain").level == "emergency"
 
 
 def test_a_headache_ever_since_a_knock_to_the_head_is_an_emergency_but_a_brief_one_is_not():
