@@ -34,7 +34,7 @@ __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
 # --------------------------------------------------------------------------- the plan
 
-_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|straight away|get help sooner)\b", re.I)
+_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|(?<!rather than )straight away|get help sooner)\b", re.I)
 _SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
 _URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 
@@ -51,6 +51,10 @@ PRECISE = frozenset({"cost", "hours", "pain"})
 #: How a unit's score is made (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
            "phrase": 0.1, "recovery": 0.2, "instruction": 0.15}
+
+#: Answers looked for in every section of the best article: those with a shape, and "it is common", "does not mean
+#: you have re-injured it" ("have I set myself back?" is answered under "What helps").
+_LOOKED_FOR = SHAPED | {"serious"}
 
 #: Questions an instruction does not answer: why it happens, what it is.
 _NOT_TOLD = frozenset({"cause", "what_is"})
@@ -180,7 +184,7 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
     sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
     if any(heading_cue(i, heading) for i in asked[:1]) or ("helps" in asked and heading_cue("helps", heading)):
         return True  # "should I just rest it?" is answered under "What helps"
-    if asked and asked[0] in SHAPED and unit_cue(asked[0], text):
+    if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]):
         return True
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
 
@@ -223,6 +227,31 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
     lines += [" ".join(u.text for u in items[k]) for k in keys]
     return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
                  best.score, is_list=True)
+
+
+def _with_rest(block: Block, best: _Scored, scored: Sequence[_Scored], margin: float = 0.1, most: int = 2) -> Block:
+    """A list cut by a chunk boundary: the items of the same list on the other side of the boundary that score
+    close to the best (at most ``most``) join ``block`` ("Take breaks when driving ..." sits after the boundary
+    that "Things that help many people:" and its first items sit before)."""
+    head = block.lines[0] if block.lines and block.lines[0].endswith(":") else None
+    if head is None or WARNING_SECTION.search(best.passage.section.split(" > ")[-1]) or any(_WARNING_UNIT.search(x) for x in block.lines):
+        return block  # warning signs are quoted as the chunk has them: the answer's other lines say what was asked
+    extra: list[str] = []
+    for s in scored:
+        if s.score < best.score - margin or len(extra) >= most:
+            break
+        if s.unit.kind != "item" or s.passage.chunk_id == best.passage.chunk_id or s.passage.section != best.passage.section:
+            continue
+        other = _list_block(s, scored, max_items=99)
+        if not other.lines or other.lines[0] != head:
+            continue
+        line = next((x for x in other.lines[1:] if s.unit.text in x), None)
+        if line is not None and line not in block.lines and line not in extra:
+            extra.append(line)
+    if not extra:
+        return block
+    lines = [*extra, *block.lines[1:]] if plain(best.passage.leadin) == head else [*block.lines[1:], *extra]
+    return Block((head, *lines), block.passage, block.article_rank, block.position, block.score, is_list=True)
 
 
 def _support_list(
@@ -289,7 +318,7 @@ def plan(
     elif best.unit.kind == "sentence":
         lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
-        lead = _list_block(best, scored)
+        lead = _with_rest(_list_block(best, scored), best, scored)
     chosen = [lead]
     used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list else set()
     seen_terms = [terms(" ".join(lead.lines))]
