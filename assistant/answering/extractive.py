@@ -54,7 +54,7 @@ WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning
 
 #: Answers looked for in every section of the best article: those with a shape, and "it is common", "does not mean
 #: you have re-injured it" ("have I set myself back?" is answered under "What helps").
-_LOOKED_FOR = SHAPED | {"serious"}
+_LOOKED_FOR = SHAPED | {"serious", "rest"}
 
 #: Questions an instruction does not answer: why it happens, what it is.
 _NOT_TOLD = frozenset({"cause", "what_is"})
@@ -351,4 +351,15 @@ def plan(
     if extra_list is not None and not any(overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
         if words + extra_list.words <= max_words + LIST_ALLOWANCE:
             chosen.append(extra_list)
-    return name_steps([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))])
+    return name_steps(_steps_in_order([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]))
+
+
+def _steps_in_order(blocks: list[Block]) -> list[Block]:
+    """An exercise's step quoted after the lead but written before it goes first: "Hold a resistance band ... with
+    your elbows tucked into your sides." then "Slowly rotate your forearms outwards ..."."""
+    lead, rest = blocks[0], blocks[1:]
+    parts = lead.passage.section.split(" > ")
+    if lead.is_list or len(parts) < 3 or not heading_cue("exercises", parts[-2]):
+        return blocks
+    before = [b for b in rest if not b.is_list and b.passage.chunk_id == lead.passage.chunk_id and b.position < lead.position]
+    return [*before, lead, *(b for b in rest if b not in before)] if before else blocks

@@ -26,6 +26,10 @@ _PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow m
          r"\bhow much is too much\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
          r"\b(?:if|when|while|though) (?:it|they|that|this|my \w+) (?:still |only |just )?(?:hurts?|aches?|is (?:a bit |a little |slightly )?sore|twinges?) "
          r"(?:a (?:little |tiny |wee )?bit|a little|slightly|a touch)\b")
+#: "Should I rest it completely?", "stop using my arm altogether?", "take a couple of weeks off the gym and rest it?"
+_REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|total|bed) rest|"
+         r"(?:stop|stopping|give up|giving up) (?:\w+ ){0,3}?(?:altogether|completely|totally|entirely|for good)|stop using|"
+         r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off)")
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
@@ -66,6 +70,7 @@ _Q = {
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # how much pain is acceptable, during exercise or activity: the articles' pain guides answer it
     "pain": _PAIN,
+    "rest": _REST,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
               rf"{_REPORTED}\b",
@@ -90,6 +95,8 @@ _CUE = {
                    r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
     "pain": r"\b(?:out of 10|pain guide|acceptable|settles? (?:by|within|back)|(?:mild|some|a little|small amount of) discomfort|usually fine)\b",
+    "rest": r"\b(?:complete(?:ly)? rest|rest(?:ing)? completely|(?:long )?spells of rest|than rest(?:ing)?|rest alone|bed rest|"
+            r"stopping everything|without stopping|(?:keep|keeping|stay|staying) (?:gently )?active)\b",
     "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay|acceptable))\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
 }
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
@@ -105,6 +112,7 @@ _HEADING = {
     "when_to_see": r"\b(?:when|seek|see a|book|urgent|x-?ray|scan|physio\w* help)\b",
     "what_is": r"\b(?:what is|what are|about)\b",
     "pain": r"\bpain (?:during|guide)\b",
+    "rest": r"\b(?:help\w*|treat\w*|manag\w*|active)\b",
     "yes_no": r"^$",
 }
 _HEADING_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _HEADING.items()}
@@ -116,6 +124,7 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
     "pain": _PAIN,
+    "rest": _REST,
     "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
@@ -163,7 +172,7 @@ _REPORTED_JUDGEMENT = re.compile(_REPORTED + r" (?:\w+ )?(?:has|have|needs?|shou
 
 def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
-    order = ["cost", "hours", "pain", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
+    order = ["cost", "hours", "pain", "rest", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
     # "should I do the ITB stretch?" asks for a judgement, not for exercises; so does a caller's question passed on
     # ("Caller wants to know if she has to get a letter from her GP"), when nothing else is asked outright
     if "yes_no" in found and (("?" not in q and _REPORTED_JUDGEMENT.search(q)) or _JUDGEMENT.search(q)):

@@ -25,7 +25,7 @@ DEPENDENT_START = re.compile(
     r"for example|for instance|(?:some |common |other |typical )?examples (?:include|are|of this)|in this|in that|as a result|as well|even so|which|what's more|"
     r"the same|in the same (?:position|way|place)|on the other hand|in other words|that's|it's|they're|there's|here's|"
     # exercise steps that only make sense after the step before
-    r"repeat|hold|do this|do these|try this|keep going|continue(?= (?:for|until|like|in|doing|this|these|with)\b|\W*$)|then|next|finally|lower|relax|switch|swap|"
+    r"repeat|hold(?! an? )|do this|do these|try this|keep going|continue(?= (?:for|until|like|in|doing|this|these|with)\b|\W*$)|then|next|finally|lower|relax|switch|swap|"
     r"slowly return|return to)\b",
     re.IGNORECASE,
 )

@@ -286,6 +286,9 @@ def test_page_talk_is_matched_as_whole_words():
     assert standalone("Continue for 30 seconds, then swap sides.") is None
     # "Other things that can play a part include ..." reads on its own; "It" pointing back does not
     assert standalone("Other things that can play a part include sitting on a wallet in a back pocket.")
+    # "Hold a resistance band ..." starts an exercise; "Hold for 30 seconds." follows a step
+    assert standalone("Hold a resistance band in both hands with your elbows tucked into your sides.")
+    assert standalone("Hold for 30 seconds, then relax.") is None
 
 
 def test_empty_question(clinic):
@@ -532,6 +535,11 @@ def test_the_sentence_that_asks_says_what_is_asked():
     assert intents("what normally brings tennis elbow on?")[0] == "cause"
     assert intents("my knees crunch on the stairs, am I wrecking them?")[0] == "serious"
     assert "helps" in intents("should I just stop walking altogether and rest it until it goes?")
+    assert intents("should I just stop walking altogether and rest it until it goes?")[0] == "rest"
+    assert intents("do I need to take a couple of weeks off the gym and rest it?")[0] == "rest"
+    # "does this mean ...?" asks what follows from it, not what a word means
+    assert "what_is" not in intents("it's bad again today. Does this mean I've set myself back?")
+    assert intents("what does subacromial mean?")[0] == "what_is"
 
 
 def test_shin_in_an_exercise_step_does_not_make_an_article_about_shins():

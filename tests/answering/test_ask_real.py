@@ -146,6 +146,17 @@ def _user(*messages: str) -> list[dict[str, str]]:
         pytest.param(  # the pain guide sits under "What helps", ten sections below the exercises
             "how much pain is ok when I'm doing exercises for my kneecap pain? dont want to make it worse", [],
             "around 3 out of 10 or less", None, id="how much pain is acceptable: the pain guide"),
+        pytest.param(  # "Take breaks when driving" sits after the chunk boundary that cut "Things that help many people:"
+            "anything I should do differently in the car while I'm driving?",
+            _user("had whiplash last month", "I drive an hour to work and back every day"),
+            "Take breaks when driving", None, id="the rest of a cut list when one of its items answers"),
+        pytest.param(  # "... rather than straight away" says when symptoms start, it is not a warning line
+            "my partner was rear-ended an hour ago and says he feels fine. could whiplash still come on later?", [],
+            "come on a few hours after the accident", None, id="when whiplash comes on"),
+        pytest.param(  # "Hold a resistance band ..." is an exercise's first step, not "Hold for 20 seconds" after one
+            "my physio gave me a band for outward rotation for my shoulder, where do my elbows go?", [],
+            "Outward rotation with a band: Hold a resistance band in both hands with your elbows bent at 90 degrees",
+            None, id="an exercise's steps in the order they are written"),
         pytest.param(
             "how much pain is too much?",
             _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
@@ -157,6 +168,19 @@ def test_answers_state_what_was_asked(assistant, question, history, says, does_n
     answer = assistant.ask(question, history=history).answer.answer
     assert says in answer, answer
     assert does_not_say is None or does_not_say not in answer, answer
+
+
+def test_should_i_rest_it_is_answered_by_what_the_article_says_about_rest(assistant):
+    answer = assistant.ask("piriformis playing up again, deep ache in one buttock. do I need to take a couple of weeks "
+                           "off football and rest it?").answer.answer
+    assert answer.startswith("Keeping gently active usually helps more than resting completely"), answer
+
+
+def test_a_shunt_from_behind_is_answered_from_the_whiplash_article(assistant):
+    answer = assistant.ask("someone bumped into the back of my car at the lights on monday, felt ok then, today my "
+                           "neck is much worse. is that a bad sign?").answer
+    assert answer.answer.startswith("Feeling worse on the second or third day is common"), answer.answer
+    assert answer.citations[0].source.endswith("whiplash.md")
 
 
 def test_why_is_not_answered_by_an_instruction(assistant):
