@@ -23,7 +23,7 @@ _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?
 #: "How much pain is OK?", "ok to keep running if it hurts a little bit?", "should I push through it?"
 _PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow much (?:is it |should it |can it )?(?:\w+ ){0,5}?(?:to )?(?:hurt|ache)\b|"
          r"\b(?:pain|discomfort|hurting|aching|soreness)\b (?:\w+ ){0,2}?(?:is )?(?:too much|(?:ok|okay|acceptable|allowed|fine) (?:during|while|when|to))\b|"
-         r"\bhow much is too much\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
+         r"\bhow much is too much\b|\bhow (?:sore|painful|achy|bad) is too (?:sore|painful|achy|bad|much)\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
          r"\b(?:if|when|while|though) (?:it|they|that|this|my \w+) (?:still |only |just )?(?:hurts?|aches?|is (?:a bit |a little |slightly )?sore|twinges?) "
          r"(?:a (?:little |tiny |wee )?bit|a little|slightly|a touch)\b")
 #: "Should I rest it completely?", "stop using my arm altogether?", "take a couple of weeks off the gym and rest it?"
@@ -42,13 +42,14 @@ _Q = {
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions|times)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
-                r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on)\b",
+                r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
+                r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*|"
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
-             r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|my (?:own )?fault|connected|linked|related|to do with|"
+             r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|(?:set|sets|setting) (?:it|that|this|them) off|my (?:own )?fault|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
@@ -125,7 +126,8 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 _ASKED = {
     "pain": _PAIN,
     "rest": _REST,
-    "duration": r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+    "duration": r"\bstuck with (?:it|this|that|them)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
+                r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",

@@ -540,6 +540,11 @@ def test_the_sentence_that_asks_says_what_is_asked():
     # "does this mean ...?" asks what follows from it, not what a word means
     assert "what_is" not in intents("it's bad again today. Does this mean I've set myself back?")
     assert intents("what does subacromial mean?")[0] == "what_is"
+    # how long, said without "how long"; how much pain is OK, said as "how sore is too sore"; why, as "set it off"
+    assert intents("does this tennis elbow thing usually last ages?")[0] == "duration"
+    assert intents("will I be stuck with this for months or is it a quick fix?")[0] == "duration"
+    assert intents("it aches while I do them - how sore is too sore?") == ("pain",)
+    assert intents("what's set that off? I only painted the ceiling")[0] == "cause"
 
 
 def test_shin_in_an_exercise_step_does_not_make_an_article_about_shins():
