@@ -88,7 +88,9 @@ _CUE = {
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious)\b",
     "cause": r"\b(?:because|cause[sd]?|caused by|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
-             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely)\b",
+             r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely|"
+             r"encourag\w*|leads? to|add to|(?:puts?|putting) (?:extra )?(?:strain|stress|pressure)|changes? (?:how|the way)|"
+             r"contribut\w*|plays? a part)\b",
     "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",

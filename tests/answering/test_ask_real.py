@@ -157,6 +157,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "my physio gave me a band for outward rotation for my shoulder, where do my elbows go?", [],
             "Outward rotation with a band: Hold a resistance band in both hands with your elbows bent at 90 degrees",
             None, id="an exercise's steps in the order they are written"),
+        pytest.param(  # "encourages you to poke your chin forwards" says why as much as "because" does
+            "I do my uni work on a laptop on the dining table and my neck aches every evening. why is that happening?", [],
+            "A screen that is too low encourages you to poke your chin forwards", None,
+            id="why, said with a verb of causing"),
         pytest.param(
             "how much pain is too much?",
             _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
