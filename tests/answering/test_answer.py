@@ -545,6 +545,8 @@ def test_the_sentence_that_asks_says_what_is_asked():
     assert intents("will I be stuck with this for months or is it a quick fix?")[0] == "duration"
     assert intents("it aches while I do them - how sore is too sore?") == ("pain",)
     assert intents("what's set that off? I only painted the ceiling")[0] == "cause"
+    assert intents("how does my bum make my knee hurt?")[0] == "cause"
+    assert "cause" in intents("could my back pain be coming from my glutes?")
 
 
 def test_shin_in_an_exercise_step_does_not_make_an_article_about_shins():
