@@ -93,7 +93,8 @@ _CUE = {
              r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely|"
              r"encourag\w*|leads? to|add to|(?:puts?|putting) (?:extra )?(?:strain|stress|pressure)|changes? (?:how|the way)|"
              r"contribut\w*|plays? a part)\b",
-    "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve)\b",
+    "helps": r"\b(?:helps?|helpful|try|can ease|ease|relieve|keep|avoid|use|choose|place|put|staying active|reduce|improve|"
+             r"take (?:regular |short |frequent )?breaks?|adjust|break up|spread|support your|swap|switch)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
     "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"

@@ -161,6 +161,9 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "I do my uni work on a laptop on the dining table and my neck aches every evening. why is that happening?", [],
             "A screen that is too low encourages you to poke your chin forwards", None,
             id="why, said with a verb of causing"),
+        pytest.param(  # "Take breaks ...", "adjust ..." say what helps as much as "try" and "avoid" do
+            "whiplash from a shunt last month and I commute 50 minutes by car. any tips for the drive?", [],
+            "Take breaks when driving", None, id="what helps, said as an instruction"),
         pytest.param(
             "how much pain is too much?",
             _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
