@@ -52,6 +52,9 @@ PRECISE = frozenset({"cost", "hours", "pain"})
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
            "phrase": 0.1, "recovery": 0.2, "instruction": 0.15}
 
+#: Sentences scoring this close to the lead answer as well as it: they come before an on-point list.
+TIED = 0.15
+
 #: Answers looked for in every section of the best article: those with a shape, and "it is common", "does not mean
 #: you have re-injured it" ("have I set myself back?" is answered under "What helps").
 _LOOKED_FOR = SHAPED | {"serious", "rest"}
@@ -325,29 +328,35 @@ def plan(
     words = lead.words
     floor = best.score - 0.35
     extra_list, on_point = _support_list(best, scored, intents(asked or question), floor) if not lead.is_list else (None, False)
+
+    def add_sentences(least: float) -> None:
+        nonlocal words
+        for s in scored[1:]:
+            if len(chosen) >= max_sentences or s.score < least:
+                break
+            if s.unit.kind != "sentence":
+                continue  # lists are quoted whole: the lead, or the one support list
+            if (s.passage.chunk_id, s.unit.list_id) in used and s.unit.list_id is not None:
+                continue
+            text = fuller.get(plain(s.unit.text), plain(s.unit.text))
+            t = terms(text)
+            if any(overlap(t, other) > 0.5 for other in seen_terms) or any(
+                    text in line or split_sentences(text)[0] in line for b in chosen for line in b.lines):
+                continue
+            n = len(text.split())
+            if words + n > max_words:
+                continue
+            chosen.append(Block((text,), s.passage, s.article_rank, (s.passage_rank, s.unit.index), s.score))
+            seen_terms.append(t)
+            words += n
+
     if extra_list is not None and on_point:  # under a heading about what was asked: it comes before other support
+        add_sentences(best.score - TIED)  # but not before sentences that answer as well as the lead
         chosen.append(extra_list)
         seen_terms.append(terms(" ".join(extra_list.lines)))
         words += extra_list.words
         extra_list = None
-    for s in scored[1:]:
-        if len(chosen) >= max_sentences or s.score < floor:
-            break
-        if s.unit.kind != "sentence":
-            continue  # lists are quoted whole: the lead, or the one support list
-        if (s.passage.chunk_id, s.unit.list_id) in used and s.unit.list_id is not None:
-            continue
-        text = fuller.get(plain(s.unit.text), plain(s.unit.text))
-        t = terms(text)
-        if any(overlap(t, other) > 0.5 for other in seen_terms) or any(
-                text in line or split_sentences(text)[0] in line for b in chosen for line in b.lines):
-            continue
-        n = len(text.split())
-        if words + n > max_words:
-            continue
-        chosen.append(Block((text,), s.passage, s.article_rank, (s.passage_rank, s.unit.index), s.score))
-        seen_terms.append(t)
-        words += n
+    add_sentences(floor)
     if extra_list is not None and not any(overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
         if words + extra_list.words <= max_words + LIST_ALLOWANCE:
             chosen.append(extra_list)

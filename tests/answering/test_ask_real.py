@@ -164,6 +164,9 @@ def _user(*messages: str) -> list[dict[str, str]]:
         pytest.param(  # "Take breaks ...", "adjust ..." say what helps as much as "try" and "avoid" do
             "whiplash from a shunt last month and I commute 50 minutes by car. any tips for the drive?", [],
             "Take breaks when driving", None, id="what helps, said as an instruction"),
+        pytest.param(  # a sentence that answers nearly as well as the lead is not crowded out by the list of triggers
+            "took up hill walking and now the outer side of my hip aches at night when I lie on it. what's causing that?",
+            [], "a combination of load and compression", None, id="a close second sentence before the list"),
         pytest.param(
             "how much pain is too much?",
             _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
