@@ -23,18 +23,35 @@ _ABOUT_ALL = re.compile(r"\b(?:these|the|all (?:of )?(?:these|the|your)|each of 
                         r"\beach exercise\b", re.IGNORECASE)
 
 
+def exercise_name(section: str) -> str | None:
+    """The exercise a section is ("Glute bridge" in "... > Exercises to try > Glute bridge"), or None when the
+    section does not sit under an exercises heading."""
+    parts = section.split(" > ")
+    return parts[-1] if len(parts) >= 3 and heading_cue("exercises", parts[-2]) else None
+
+
+def steps_in_order(blocks: list[Block]) -> list[Block]:
+    """An exercise's step quoted after the lead but written before it goes first: "Hold a resistance band ... with
+    your elbows tucked into your sides." then "Slowly rotate your forearms outwards ..."."""
+    lead, rest = blocks[0], blocks[1:]
+    if lead.is_list or exercise_name(lead.passage.section) is None:
+        return blocks
+    before = [b for b in rest if not b.is_list and b.passage.chunk_id == lead.passage.chunk_id and b.position < lead.position]
+    return [*before, lead, *(b for b in rest if b not in before)] if before else blocks
+
+
 def name_steps(blocks: list[Block]) -> list[Block]:
     """The first step quoted from an exercise's section carries the exercise's name, as the article heads it
     ("Seated nerve slider: Slowly straighten the knee ..."): a step without its name cannot be found again.
     A note from the section that is not a step is quoted as it is, without a name it does not need."""
     named, out = set(), []
     for block in blocks:
-        parts = block.passage.section.split(" > ")
-        if block.is_list or len(parts) < 3 or parts[-1] in named or not heading_cue("exercises", parts[-2]):
+        name = exercise_name(block.passage.section)
+        if block.is_list or name is None or name in named:
             out.append(block)
             continue
-        if block.lines[0].startswith(f"{parts[-1]}: "):  # already under its name
-            named.add(parts[-1])
+        if block.lines[0].startswith(f"{name}: "):  # already under its name
+            named.add(name)
             out.append(block)
             continue
         if not STEP.match(block.lines[0]) or _CAUTION.match(block.lines[0]) or _ABOUT_ALL.search(block.lines[0]):
@@ -43,8 +60,8 @@ def name_steps(blocks: list[Block]) -> list[Block]:
             # three times a day") reads on its own
             out.append(block)
             continue
-        named.add(parts[-1])
-        out.append(replace(block, lines=(f"{parts[-1]}: {block.lines[0]}",)))
+        named.add(name)
+        out.append(replace(block, lines=(f"{name}: {block.lines[0]}",)))
     return out
 
 
@@ -90,12 +107,12 @@ def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None =
         return None  # "how does sitting affect them?" asks why, not how to do the sit-to-stand
     q_terms = terms(question)
     for rank, passage in enumerate(hits[0].passages):
-        parts = passage.section.split(" > ")
-        if len(parts) < 3 or not heading_cue("exercises", parts[-2]) or not _names_it(parts[-1], hits[0].title, q_terms):
+        name = exercise_name(passage.section)
+        if name is None or not _names_it(name, hits[0].title, q_terms):
             continue
         steps = _how_to(passage, max_words=60, max_steps=4)
         if steps:
-            return Block((f"{parts[-1]}: {steps}",), passage, 0, (rank, 0), 1.0)
+            return Block((f"{name}: {steps}",), passage, 0, (rank, 0), 1.0)
     return None
 
 
@@ -119,15 +136,14 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     q_terms = terms(question)
     parent, items = None, []
     for passage in hits[0].passages:
-        parts = passage.section.split(" > ")
-        if len(parts) < 3 or not heading_cue("exercises", parts[-2]):
+        name = exercise_name(passage.section)
+        if name is None:
             continue
-        name = parts[-1]
         if _names_it(name, hits[0].title, q_terms):
             return None  # asked about this exercise
         first = _how_to(passage)
         if first and all(name != n for n, _ in items):
-            parent = parent or parts[-2]
+            parent = parent or passage.section.split(" > ")[-2]
             items.append((name, first))
     if len(items) < 2:
         return None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.exercises import exercise_menu, name_steps, named_exercise
+from assistant.answering.exercises import exercise_menu, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
@@ -360,15 +360,5 @@ def plan(
     if extra_list is not None and not any(overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
         if words + extra_list.words <= max_words + LIST_ALLOWANCE:
             chosen.append(extra_list)
-    return name_steps(_steps_in_order([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]))
+    return name_steps(steps_in_order([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]))
 
-
-def _steps_in_order(blocks: list[Block]) -> list[Block]:
-    """An exercise's step quoted after the lead but written before it goes first: "Hold a resistance band ... with
-    your elbows tucked into your sides." then "Slowly rotate your forearms outwards ..."."""
-    lead, rest = blocks[0], blocks[1:]
-    parts = lead.passage.section.split(" > ")
-    if lead.is_list or len(parts) < 3 or not heading_cue("exercises", parts[-2]):
-        return blocks
-    before = [b for b in rest if not b.is_list and b.passage.chunk_id == lead.passage.chunk_id and b.position < lead.position]
-    return [*before, lead, *(b for b in rest if b not in before)] if before else blocks
