@@ -207,8 +207,10 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
     return joined, previous[1]
 
 
-def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) -> Block:
-    """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones."""
+def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, asked: frozenset[str] = frozenset()) -> Block:
+    """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones, and first
+    those that alone name a word of the question (``asked``: its terms); "the stairs are killing me" keeps
+    "Take stairs one at a time" in a list of eight tips."""
     list_id = best.unit.list_id
     members = [u for u in best.units if u.list_id == list_id]
     leadin = [u for u in members if u.kind == "leadin"]
@@ -219,7 +221,9 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
     keys = sorted(items)
     if len(keys) > max_items:
         by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}
-        ranked = sorted(keys, key=lambda k: max(by_unit.get(u.index, -9) for u in items[k]), reverse=True)
+        named = {k: asked & terms(" ".join(u.text for u in items[k])) for k in keys}
+        alone = {k: any(sum(t in other for other in named.values()) == 1 for t in named[k]) for k in keys}
+        ranked = sorted(keys, key=lambda k: (alone[k], max(by_unit.get(u.index, -9) for u in items[k])), reverse=True)
         keys = sorted(ranked[:max_items])
     if leadin:
         lines = [leadin[0].text]
@@ -232,16 +236,22 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6) ->
                  best.score, is_list=True)
 
 
-def _with_rest(block: Block, best: _Scored, scored: Sequence[_Scored], margin: float = 0.1, most: int = 2) -> Block:
+def _with_rest(
+    block: Block, best: _Scored, scored: Sequence[_Scored], margin: float = 0.1, most: int = 2, asked: frozenset[str] = frozenset(),
+) -> Block:
     """A list cut by a chunk boundary: the items of the same list on the other side of the boundary that score
-    close to the best (at most ``most``) join ``block`` ("Take breaks when driving ..." sits after the boundary
-    that "Things that help many people:" and its first items sit before)."""
+    close to the best, or name a word of the question (``asked``) the block does not, join ``block`` (at most
+    ``most``): "Take breaks when driving ..." sits after the boundary that "Things that help many people:" and
+    its first items sit before; so does "Take stairs one at a time" for "the stairs are killing me"."""
     head = block.lines[0] if block.lines and block.lines[0].endswith(":") else None
     if head is None or WARNING_SECTION.search(best.passage.section.split(" > ")[-1]) or any(_WARNING_UNIT.search(x) for x in block.lines):
         return block  # warning signs are quoted as the chunk has them: the answer's other lines say what was asked
-    extra: list[str] = []
-    for s in scored:
-        if s.score < best.score - margin or len(extra) >= most:
+    found: dict[str, tuple[str, int]] = {}  # line -> where it is read
+    unnamed = asked - terms(" ".join(block.lines))
+    naming = [s for s in scored if unnamed & terms(s.unit.text)]
+    close = [s for s in scored if s.score >= best.score - margin]
+    for s in [*naming, *close]:
+        if len(found) >= most:
             break
         if s.unit.kind != "item" or s.passage.chunk_id == best.passage.chunk_id or s.passage.section != best.passage.section:
             continue
@@ -249,16 +259,17 @@ def _with_rest(block: Block, best: _Scored, scored: Sequence[_Scored], margin: f
         if not other.lines or other.lines[0] != head:
             continue
         line = next((x for x in other.lines[1:] if s.unit.text in x), None)
-        if line is not None and line not in block.lines and line not in extra:
-            extra.append(line)
-    if not extra:
+        if line is not None and line not in block.lines:
+            found.setdefault(line, (s.passage.chunk_id, s.unit.index))
+    if not found:
         return block
+    extra = sorted(found, key=found.__getitem__)
     lines = [*extra, *block.lines[1:]] if plain(best.passage.leadin) == head else [*block.lines[1:], *extra]
     return Block((head, *lines), block.passage, block.article_rank, block.position, block.score, is_list=True)
 
 
 def _support_list(
-    best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...], floor: float,
+    best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...], floor: float, asked: frozenset[str] = frozenset(),
 ) -> tuple[Block | None, bool]:
     """The one list an answer led by a sentence may quote, with its lead-in ("Common triggers include:" after
     "it is mostly a problem of load" answers "why would he get this?"), and whether it is on the point.
@@ -275,7 +286,7 @@ def _support_list(
             continue
         if s.unit.kind == "sentence":
             continue
-        block = _list_block(s, scored)
+        block = _list_block(s, scored, asked=asked)
         heading = s.passage.section.split(" > ")[-1]
         if WARNING_SECTION.search(heading) or any(_WARNING_UNIT.search(x) for x in block.lines):
             continue
@@ -315,19 +326,20 @@ def plan(
         return []
     best = scored[0]
     fuller = _fuller(scored)
+    asked_terms = terms(question) - _ASKING_WORDS
     named = None if no_self_care else named_exercise(question, hits, asked=asked)
     if named is not None and not any(named.lines[0].endswith(x) for x in said):
         lead = named
     elif best.unit.kind == "sentence":
         lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
-        lead = _with_rest(_list_block(best, scored), best, scored)
+        lead = _with_rest(_list_block(best, scored, asked=asked_terms), best, scored, asked=asked_terms)
     chosen = [lead]
     used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list else set()
     seen_terms = [terms(" ".join(lead.lines))]
     words = lead.words
     floor = best.score - 0.35
-    extra_list, on_point = _support_list(best, scored, intents(asked or question), floor) if not lead.is_list else (None, False)
+    extra_list, on_point = _support_list(best, scored, intents(asked or question), floor, asked_terms) if not lead.is_list else (None, False)
 
     def add_sentences(least: float) -> None:
         nonlocal words

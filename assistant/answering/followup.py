@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answering.intent import asks
 from assistant.answering.subjects import mentioned_terms, subjects
 from assistant.core import prompts
 from assistant.core.records import Turn
@@ -41,6 +42,17 @@ def is_follow_up(question: str, history: Sequence[Turn] = ()) -> bool:
     if subjects(question):
         return False  # it names its own subject
     return len(words) <= 4 or (bool(history) and bool(topic(history)))
+
+
+_POINTS_AT_TOLD = re.compile(r"\b(?:that|those|these|them)\b", re.IGNORECASE)
+
+
+def told(question: str, history: Sequence[Turn]) -> str:
+    """What a follow-up's "that" or "them" points at: the visitor's last message when it tells rather than asks
+    ("I go swimming three times a week, always breaststroke" before "is it ok to keep doing that?"). "" when the
+    question points at nothing ("it" is the condition) or the last message asked."""
+    last = last_user_question(history)
+    return last if last and _POINTS_AT_TOLD.search(question) and not asks(last) else ""
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:

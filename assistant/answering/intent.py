@@ -41,7 +41,7 @@ _Q = {
              rf"(?:your|the|clinic|reception|surgery) (?:opening )?(?:hours|times)|(?:close|shut)(?: on| at| for| over)|closing time|(?:when|what time) (?:do|does) (?:you|the clinic|it|reception) (?:\w+ )?(?:close|shut|open|finish)|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions|times)|when (?:will|can|should) (?:it|i|this)|"
-                r"recover\w*|heal\w*|get better|go away|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
+                r"recover\w*|heal\w*|(?:get|feel) better|go away|(?:days|weeks|months) or (?:days|weeks|months|years)|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
                 r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
@@ -68,7 +68,7 @@ _Q = {
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
     "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
-                   r"worth (?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
+                   r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # how much pain is acceptable, during exercise or activity: the articles' pain guides answer it
@@ -131,12 +131,12 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 _ASKED = {
     "pain": _PAIN,
     "rest": _REST,
-    "duration": r"\bstuck with (?:it|this|that|them)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
+    "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
                 r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
-    "when_to_see": r"\bat what (?:point|stage)\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
     # "her GP letter says 'subacromial pain' and she wants to know what that means" asks what it is, not when to see one
@@ -159,6 +159,11 @@ def asking_part(question: str) -> str:
     sentences = split_sentences(" ".join(question.split()))
     asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
+
+
+def asks(text: str) -> bool:
+    """Whether a message asks anything (a question mark, or a sentence that asks without one), rather than tells."""
+    return any(s.endswith("?") or _ASKS.search(s) for s in split_sentences(" ".join(text.split())))
 
 
 @lru_cache(maxsize=512)

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
-from assistant.answering.followup import condense, topic
+from assistant.answering.followup import condense, told, topic
 from assistant.answering.intent import asking_part, intents
 from assistant.answering.subjects import about, clinic_region, services, story_subjects, subjects
 from assistant.answering.response import Response
@@ -121,7 +121,9 @@ class Assistant:
         # without a model, a follow-up is quoted for its topic and its own words; one that names neither a topic nor
         # anything asked ("and the ones after that?") for the whole conversation
         alone = follow and not self.chat_model and (about or asked is q)
-        focus = f"{about} {q}".strip() if alone else (query if follow else q)
+        # and for what the visitor last told, when that is what "that" points at ("I go swimming, always
+        # breaststroke" before "is it ok to keep doing that?")
+        focus = " ".join(x for x in (about, told(q, turns), q) if x) if alone else (query if follow else q)
         if alone and result.hits:
             # the conversation chose the articles; the new question chooses what to quote from them
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))

@@ -44,8 +44,15 @@ _STOPWORDS = frozenset(
     "i me my you your we our us it its this that these those he she they them what which who whom why how "
     "when where can could should would will shall may might must have has had not no so than too very just "
     "about into over under again there here any some all more most much many get got im ive caller asks "
-    "wants know please thanks hi hello".split()
+    "wants know please thanks hi hello dont doesnt didnt isnt arent wasnt cant wont thats whats id youre "
+    "theyre weve shes hes".split()
 )
+
+
+def _content(words: list[str]) -> list[str]:
+    """Words that say what a text is about: not stopwords, whether written "it's" or "its"."""
+    return [w for w in words if w.replace("'", "") not in _STOPWORDS and len(w) > 1]
+
 
 #: How an instruction starts ("Kneel with someone holding your ankles.").
 STEP_START = (
@@ -109,7 +116,7 @@ def _stemmer():
 @lru_cache(maxsize=4096)
 def pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent stemmed content words: a phrase the question and a unit share ("painful arc")."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+    words = _content(_WORD.findall(text.lower()))
     stems = _stemmer().stemWords(words)
     return frozenset(zip(stems, stems[1:]))
 
@@ -117,7 +124,7 @@ def pairs(text: str) -> frozenset[tuple[str, str]]:
 @lru_cache(maxsize=4096)
 def terms(text: str) -> frozenset[str]:
     """Stemmed content words, with the articles' words for visitors' ones ("my doctor" also says "GP")."""
-    words = [w for w in _WORD.findall(with_synonyms(text).lower()) if w not in _STOPWORDS and len(w) > 1]
+    words = _content(_WORD.findall(with_synonyms(text).lower()))
     return frozenset(_stemmer().stemWords(words))
 
 

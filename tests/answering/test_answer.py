@@ -11,7 +11,7 @@ from assistant.app import operations
 from assistant.core import prompts
 from assistant.answering.answerers import AnswerCheckError, check_citations
 from assistant.answering.extractive import standalone
-from assistant.answering.followup import condense, is_follow_up
+from assistant.answering.followup import condense, is_follow_up, told
 from assistant.answering.pipeline import refocus
 from assistant.core.records import Answer, Citation, Passage, SearchHit, SearchResult, Turn
 from assistant.app.services import Services
@@ -206,6 +206,14 @@ def test_follow_up_detection():
     assert not is_follow_up("what helps heel pain in the morning?", hamstring)  # a new subject
 
 
+def test_that_in_a_follow_up_points_at_what_the_visitor_last_told():
+    swim = [Turn("user", "I'm 30 weeks pregnant with pelvic pain"), Turn("user", "I swim breaststroke twice a week")]
+    assert told("is it ok to keep doing that?", swim) == "I swim breaststroke twice a week"
+    assert told("does it get worse at night?", swim) == ""  # "it" is the condition
+    asked = [Turn("user", "I'm 30 weeks pregnant with pelvic pain"), Turn("user", "can I still swim breaststroke?")]
+    assert told("is it ok to keep doing that?", asked) == ""  # a question was asked, and answered
+
+
 def test_follow_up_carries_the_topic_and_answers_the_new_question_without_an_llm(clinic):
     services = clinic()
     first = services.assistant.ask("why does my piriformis hurt?").answer
@@ -267,6 +275,21 @@ def test_a_price_list_is_quoted_with_its_lead_in(tmp_path, backend):
     assert "Our prices are:\n- Initial assessment (45 minutes): £65" in cost.answer, cost.answer
     hours = services.assistant.ask("are you open on saturday?").answer
     assert "Saturday: 9am to 1pm" in hours.answer, hours.answer
+
+
+def test_a_long_list_keeps_the_item_that_names_what_was_asked(tmp_path, backend):
+    tips = [f"{tip}, which eases pelvic girdle pain in pregnancy." for tip in (
+        "Keep your knees together getting out of the car", "Roll over in bed with a pillow between your knees",
+        "Sit down to get dressed", "Take shorter steps when walking", "Avoid heavy lifting and carrying on one hip",
+        "Avoid wide-legged positions such as deep squats", "Rest with your feet up for a while each afternoon")]
+    tips.insert(2, "Take the stairs one at a time, leading up with the less painful leg.")
+    services = one_article_clinic(tmp_path, backend, "pgp", "Pelvic girdle pain in pregnancy", {
+        "What helps": "Practical tips for daily activities:\n\n" + "\n".join(f"- {t}" for t in tips),
+    })
+    answer = services.assistant.ask("pelvic girdle pain in pregnancy: any tips for the stairs?").answer.answer
+    assert "Practical tips for daily activities:" in answer, answer
+    assert "- Take the stairs one at a time" in answer, answer  # eight tips are cut to six: not this one
+    assert sum(line.startswith("- ") for line in answer.splitlines()) == 6, answer
 
 
 def test_a_question_about_something_no_article_covers_is_declined(clinic):

@@ -172,6 +172,17 @@ def _user(*messages: str) -> list[dict[str, str]]:
             _user("I've got arthritis in my left knee and I've started the sit to stands and step-ups.",
                   "My knee aches a bit while I'm doing them."),
             "around 5 out of 10", None, id="how much pain is too much, as a follow-up"),
+        pytest.param(  # "that" points at what the visitor last told, not at the pregnancy
+            "is it alright to carry on with that?",
+            _user("I'm 28 weeks pregnant with PGP at the front", "I swim breaststroke twice a week at the pool"),
+            "swimming with a gentle kick rather than breaststroke", None, id="that, pointing at what was last told"),
+        pytest.param(  # "days or weeks" asks how long, though the exercises are named first
+            "my shoulder hurts reaching overhead, physio says impingement. am I talking days or weeks before it eases?",
+            [], "Improvement usually takes weeks to a few months", None, id="days or weeks asks how long"),
+        pytest.param(
+            "my outer elbow has hurt lifting the kettle for three weeks, bought a strap from the chemist. when is it "
+            "worth me actually coming in?", [],
+            "See a physiotherapist if your elbow pain has not started to improve", None, id="when it is worth coming in"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
