@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.intent import asks
-from assistant.answering.subjects import mentioned_terms, subjects
+from assistant.answering.subjects import mentioned_terms, sites, subjects
 from assistant.core import prompts
 from assistant.core.records import Turn
 
@@ -25,13 +25,20 @@ _REFERRING = re.compile(
 
 
 def topic(history: Sequence[Turn]) -> str:
-    """The subject words of the most recent visitor message that had any ("" when none did)."""
+    """The subject words of the most recent visitor message that had any, and the conditions named before it
+    ("" when none did): "the knee went up to 4 out of 10" after "osteoarthritis in my right knee" is still about
+    osteoarthritis."""
+    recent: list[str] = []
+    conditions: list[str] = []
     for turn in reversed(history):
-        if turn.role == "user":
-            words = mentioned_terms(turn.content)
-            if words:
-                return " ".join(dict.fromkeys(words))
-    return ""
+        if turn.role != "user":
+            continue
+        words = mentioned_terms(turn.content)
+        if not recent:
+            recent = words
+        else:
+            conditions += [w for w in words if subjects(w) - sites()]
+    return " ".join(dict.fromkeys([*recent, *conditions]))
 
 
 def is_follow_up(question: str, history: Sequence[Turn] = ()) -> bool:

@@ -11,7 +11,7 @@ from assistant.app import operations
 from assistant.core import prompts
 from assistant.answering.answerers import AnswerCheckError, check_citations
 from assistant.answering.extractive import standalone
-from assistant.answering.followup import condense, is_follow_up, told
+from assistant.answering.followup import condense, is_follow_up, told, topic
 from assistant.answering.pipeline import refocus
 from assistant.core.records import Answer, Citation, Passage, SearchHit, SearchResult, Turn
 from assistant.app.services import Services
@@ -204,6 +204,15 @@ def test_follow_up_detection():
     hamstring = [Turn("user", "Pulled my hamstring sprinting at football training last night")]
     assert is_follow_up("when will I be able to play football again?", hamstring)  # no pronoun, no body part
     assert not is_follow_up("what helps heel pain in the morning?", hamstring)  # a new subject
+
+
+def test_a_follow_ups_topic_keeps_the_condition_named_earlier():
+    history = [Turn("user", "I've got osteoarthritis in my right knee and the physio gave me step-ups."),
+               Turn("assistant", "Some pain during exercise is normal [1]"),
+               Turn("user", "Did them yesterday and the knee went up to about 4 out of 10.")]
+    assert topic(history).split() == ["knee", "osteoarthritis"]  # the newest message's words, then the condition
+    assert topic(history[:1]) == "osteoarthritis knee"
+    assert topic([Turn("user", "hello")]) == ""
 
 
 def test_that_in_a_follow_up_points_at_what_the_visitor_last_told():
@@ -402,6 +411,8 @@ def test_a_subject_term_can_be_a_pattern():
 
     assert "buttock" not in subjects("why does the bottom of my heel hurt so much")
     assert "buttock" in subjects("my bottom aches when I sit")
+    assert "buttock" not in subjects("the physio gave me step-ups on the bottom stair")
+    assert "buttock" in subjects("go up on your bottom if you need to")
     assert "video_appointment" not in subjects("I saw the exercise on a youtube video")
     assert "video_appointment" in subjects("do you do video appointments?")
     assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
