@@ -34,7 +34,7 @@ __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
 # --------------------------------------------------------------------------- the plan
 
-_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|(?<!rather than )straight away|get help sooner)\b", re.I)
+_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|(?<!rather than )straight away|(?:get|seek) help sooner)\b", re.I)
 _SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
 _URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 
@@ -114,6 +114,7 @@ def score_units(
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
+            warned = _warning_items(units)
             previous: tuple[Unit, float | None] | None = None
             for unit, fit in zip(units, fits):
                 if unit.text in said or plain(unit.text) in said:
@@ -152,7 +153,7 @@ def score_units(
                     bonus -= WEIGHTS["instruction"]  # "why does it hurt first thing?" is not answered by "stretch before you get up"
                 if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
                     bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
-                if (warning or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
+                if (warning or unit.item in warned or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
                     bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
                 bonus -= WEIGHTS["article"] * rank + 0.02 * (min(p_rank, max_passages) if shaped else p_rank) + 0.004 * unit.index
                 bonus += WEIGHTS["passage"] * passage.score
@@ -167,6 +168,12 @@ def score_units(
         lexical = sum(weight[t] for t in shared) / whole if whole else 0.0
         out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + WEIGHTS["lexical"] * lexical + bonus))
     return sorted(out, key=lambda s: s.score, reverse=True)
+
+
+def _warning_items(units: Sequence[Unit]) -> set[int]:
+    """The list items that are warning signs by what the rest of the item says: "You cannot bear weight, or the
+    ankle looks deformed after the injury." is followed by "Go to A&E or a minor injuries unit."."""
+    return {u.item for u in units if u.item is not None and _WARNING_UNIT.search(u.text)}
 
 
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:

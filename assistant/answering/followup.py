@@ -55,11 +55,15 @@ _POINTS_AT_TOLD = re.compile(r"\b(?:that|those|these|them)\b", re.IGNORECASE)
 
 
 def told(question: str, history: Sequence[Turn]) -> str:
-    """What a follow-up's "that" or "them" points at: the visitor's last message when it tells rather than asks
-    ("I go swimming three times a week, always breaststroke" before "is it ok to keep doing that?"). "" when the
-    question points at nothing ("it" is the condition) or the last message asked."""
+    """What the visitor last told, when a follow-up leans on it: their last message, when it tells rather than
+    asks and either the question points at it ("I go swimming three times a week, always breaststroke" before
+    "is it ok to keep doing that?") or it names no body part or condition, so it is not the topic but what is
+    happening now ("Planning to go back to playing next week." before "should I wear anything on it when I go
+    back?"). "" otherwise: "it" is the condition, and a question asked has had its answer."""
     last = last_user_question(history)
-    return last if last and _POINTS_AT_TOLD.search(question) and not asks(last) else ""
+    if not last or asks(last):
+        return ""
+    return last if _POINTS_AT_TOLD.search(question) or not mentioned_terms(last) else ""
 
 
 def last_user_question(history: Sequence[Turn]) -> str | None:

@@ -218,7 +218,11 @@ def test_a_follow_ups_topic_keeps_the_condition_named_earlier():
 def test_that_in_a_follow_up_points_at_what_the_visitor_last_told():
     swim = [Turn("user", "I'm 30 weeks pregnant with pelvic pain"), Turn("user", "I swim breaststroke twice a week")]
     assert told("is it ok to keep doing that?", swim) == "I swim breaststroke twice a week"
-    assert told("does it get worse at night?", swim) == ""  # "it" is the condition
+    sore = [Turn("user", "I'm 30 weeks pregnant"), Turn("user", "my pelvis aches after I swim breaststroke")]
+    assert told("does it get worse at night?", sore) == ""  # "it" is the condition the last message names
+    # a message that names no body part or condition tells what is happening now, not the topic
+    plans = [Turn("user", "Sprained my ankle at 5-a-side a month ago"), Turn("user", "Planning to play again next week.")]
+    assert told("should I wear anything on it when I go back?", plans) == "Planning to play again next week."
     asked = [Turn("user", "I'm 30 weeks pregnant with pelvic pain"), Turn("user", "can I still swim breaststroke?")]
     assert told("is it ok to keep doing that?", asked) == ""  # a question was asked, and answered
 

@@ -176,6 +176,11 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "is it alright to carry on with that?",
             _user("I'm 28 weeks pregnant with PGP at the front", "I swim breaststroke twice a week at the pool"),
             "swimming with a gentle kick rather than breaststroke", None, id="that, pointing at what was last told"),
+        pytest.param(  # a message naming no body part tells what is happening now: "when I go back" is to sport
+            "should I wear anything on it when I go back?",
+            _user("Sprained my ankle at netball a month ago, the balance exercises have really helped.",
+                  "Planning to play again next week."),
+            "A brace or tape can offer extra support", "cannot bear weight", id="what the visitor last told, unpointed"),
         pytest.param(  # "days or weeks" asks how long, though the exercises are named first
             "my shoulder hurts reaching overhead, physio says impingement. am I talking days or weeks before it eases?",
             [], "Improvement usually takes weeks to a few months", None, id="days or weeks asks how long"),
