@@ -110,7 +110,7 @@ _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
 _HEADING = {
     "cost": r"\b(?:cost|price|fee|charges?|pay|insurance)\b",
     "hours": r"\b(?:opening|hours|open)\b",
-    "duration": r"\b(?:how long|how often|how frequently|recover\w*|outlook|return|get back|timescale|prognosis)\b",
+    "duration": r"\b(?:how long|how often|how frequently|recover\w*|outlook|return\w*|get(?:ting)? back|timescale|prognosis)\b",
     "serious": r"\b(?:serious|worry|worried|normal|damage|harm|safe)\b",
     "cause": r"\b(?:why|causes?|what causes|happen\w*)\b",
     "helps": r"\b(?:help\w*|treat\w*|what (?:can|should) you do|self|manag\w*|tips|advice|ease|set up|setting up|set-up)\b",

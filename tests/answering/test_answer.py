@@ -393,6 +393,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "helps" in intents("how high should my monitor actually be?")
     assert intents("ultrasound says a small partial tear and a thickened tendon, does that mean surgery?")[0] == "serious"
     assert intents("Caller isn't sure when to add more weight. Asks if it's worth an appointment.")[0] == "when_to_see"
+    assert intents("if I do the exercises, am I looking at days or weeks to feel better?")[0] == "duration"
+    assert intents("sore for a fortnight. when is it worth me actually coming in?")[0] == "when_to_see"
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
@@ -408,6 +410,13 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("Caller's GP letter says 'subacromial pain' and she wants to know what that means in plain English.")[0] == "what_is"
     assert "hours" in intents("Can I get seen after work? I don't finish till half 6 most days")
     assert "hours" not in intents("my back aches after work every day, what helps?")
+
+
+def test_a_heading_says_what_its_section_answers():
+    from assistant.answering.intent import heading_cue
+
+    assert heading_cue("duration", "Returning to sport") and heading_cue("duration", "Getting back to running")
+    assert heading_cue("cost", "How much does physiotherapy cost?") and not heading_cue("cost", "Exercises to try")
 
 
 def test_a_subject_term_can_be_a_pattern():
