@@ -33,7 +33,7 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
-            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford)\b",
+            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     # "open plan office", "8 hours a day" and "close to my body" do not ask when the clinic is open
     "hours": rf"\b(?:opening|(?:are|is) (?:you|the clinic|it|the practice|reception) (?:\w+ )?(?:open|closed|shut)|"
@@ -67,7 +67,7 @@ _Q = {
              r"still (?:go|run|play|work|train|exercise|do))\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
-    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
+    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)|or (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
@@ -134,9 +134,9 @@ _ASKED = {
     "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
                 r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
-    "cost": r"\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
+    "cost": r"\bwhat (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back\b|\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
-    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
     # "her GP letter says 'subacromial pain' and she wants to know what that means" asks what it is, not when to see one

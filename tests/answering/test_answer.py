@@ -395,6 +395,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("Caller isn't sure when to add more weight. Asks if it's worth an appointment.")[0] == "when_to_see"
     assert intents("if I do the exercises, am I looking at days or weeks to feel better?")[0] == "duration"
     assert intents("sore for a fortnight. when is it worth me actually coming in?")[0] == "when_to_see"
+    assert intents("stiff neck a week now, bit better. give it longer or book in?")[0] == "when_to_see"
+    assert intents("can I book in on a Saturday?")[0] != "when_to_see"
+    assert intents("could someone come to the house, and what would that set us back?")[0] == "cost"
+    assert intents("has this set me back?")[0] == "serious"  # set back as a setback, not a price
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
