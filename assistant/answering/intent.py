@@ -166,11 +166,15 @@ def asks(text: str) -> bool:
     return any(s.endswith("?") or _ASKS.search(s) for s in split_sentences(" ".join(text.split())))
 
 
+#: A phrase written as one word ("a see-a-physio thing", "a wait-and-see job"): read as the phrase it is.
+_PHRASE_CHAIN = re.compile(r"\b\w+(?:-\w+){2,}\b")
+
+
 @lru_cache(maxsize=512)
 def intents(question: str) -> tuple[str, ...]:
     """The kinds of answer the question asks for, most specific first (may be empty): what its asking
     sentences ask for comes first, then what the rest of the message adds."""
-    q = " ".join(question.split())
+    q = _PHRASE_CHAIN.sub(lambda m: m.group(0).replace("-", " "), " ".join(question.split()))
     ask = asking_part(q)
     first = _intents(ask) if ask != q else ()
     return (*first, *(k for k in _intents(q) if k not in first))

@@ -399,6 +399,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("can I book in on a Saturday?")[0] != "when_to_see"
     assert intents("could someone come to the house, and what would that set us back?")[0] == "cost"
     assert intents("has this set me back?")[0] == "serious"  # set back as a setback, not a price
+    assert intents("back aches after work. when does it become a see-a-physio thing?")[0] == "when_to_see"
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
