@@ -156,7 +156,9 @@ def asking_part(question: str) -> str:
     """The sentences that ask (ending with "?", else one that asks without it), or the last sentence: "When I do
     my exercises it aches. Should I stop?" asks whether to stop, not for exercises; "Caller ... wants to know how
     long before she sees an improvement. She's three weeks into her exercises." asks how long."""
-    sentences = split_sentences(" ".join(question.split()))
+    # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is
+    # it just one big muscle?" asks about the muscle, not about pilates
+    sentences = [c for s in split_sentences(" ".join(question.split())) for c in re.split(r"\s+[-–—]+\s+", s) if c]
     asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
 
