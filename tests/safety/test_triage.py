@@ -119,6 +119,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "I had chest pain last year, it was reflux; now my knee hurts",
         "this sciatica is killing me, best stretches?",
         "what are the red flags for back pain?",
+        "my knee hurts on long runs. someone said i should take shorter steps, shorter ones?",  # steps, not a leg
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
