@@ -43,10 +43,11 @@ _Q = {
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions|times)|when (?:will|can|should) (?:it|i|this)|"
                 r"recover\w*|heal\w*|(?:get|feel) better|go away|(?:days|weeks|months) or (?:days|weeks|months|years)|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
-                r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix)\b",
+                r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix|"
+                r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
-               r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*|"
+               r"should i be worried|wear(?:ing)? out|worn out|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|(?:set|sets|setting) (?:it|that|this|them) off|my (?:own )?fault|"

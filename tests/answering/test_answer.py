@@ -400,6 +400,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("could someone come to the house, and what would that set us back?")[0] == "cost"
     assert intents("has this set me back?")[0] == "serious"  # set back as a setback, not a price
     assert intents("back aches after work. when does it become a see-a-physio thing?")[0] == "when_to_see"
+    assert intents("doing the exercises for a month, only a tiny bit better. am I doing it wrong or is it just slow?")[0] \
+        == "duration"
+    assert intents("my lower back aches by the afternoon. is something wrong with my spine?")[0] == "serious"
+    assert "serious" not in intents("am I doing something wrong with the exercises?")
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
@@ -431,6 +435,7 @@ def test_a_subject_term_can_be_a_pattern():
     assert "buttock" in subjects("my bottom aches when I sit")
     assert "buttock" not in subjects("the physio gave me step-ups on the bottom stair")
     assert "buttock" in subjects("go up on your bottom if you need to")
+    assert "home_visit" in subjects("he can't get out of the house yet. do your physios come to people at home?")
     assert "video_appointment" not in subjects("I saw the exercise on a youtube video")
     assert "video_appointment" in subjects("do you do video appointments?")
     assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
