@@ -63,6 +63,7 @@ _Q = {
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
+             r"(?:anything|something|things?|what) (?:\w+ ){0,2}?(?:i|we|she|he|they) (?:can|could|should|might) (?:change|tweak|adjust|do differently)|"
              r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it |all of it |\w+ )?in|carry on|keep (?:going|running|doing|training)|"
              r"^(?:and )?(?:what|how) about|"
              r"still (?:go|run|play|work|train|exercise|do))\b",

@@ -9,6 +9,9 @@ def test_a_visitors_word_brings_the_articles_word_along():
     assert with_synonyms("can I book myself in?").endswith("referral")
     assert with_synonyms("felt a pop at the back of my thigh").endswith("hamstring")
     assert with_synonyms("got rear-ended at the lights, neck is sore").endswith("whiplash")
+    # the side of the bottom that aches is the buttock; "my bum muscles" (the glutes) is left to the glutes article
+    assert with_synonyms("deep ache in my right bum cheek when driving").endswith("buttock")
+    assert "buttock" not in with_synonyms("are my bum muscles weak?")
 
 
 def test_whole_words_only_and_nothing_said_twice():
