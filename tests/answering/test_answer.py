@@ -405,6 +405,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("my lower back aches by the afternoon. is something wrong with my spine?")[0] == "serious"
     assert "serious" not in intents("am I doing something wrong with the exercises?")
     assert intents("sat in the van all day and my bum aches. anything simple I can change?")[0] == "helps"
+    assert intents("does that mean the joint is just wearing away?")[0] == "serious"
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "

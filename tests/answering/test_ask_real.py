@@ -181,6 +181,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             _user("Sprained my ankle at netball a month ago, the balance exercises have really helped.",
                   "Planning to play again next week."),
             "A brace or tape can offer extra support", "cannot bear weight", id="what the visitor last told, unpointed"),
+        pytest.param(  # "better thought of as X than Y" answers a worry as "does not mean" does
+            "Had an x-ray that shows osteoarthritis in my knee, I'm 61. Does that mean my knee is worn out and it's all "
+            "downhill from here?", [],
+            '"wear and repair" than "wear and tear"', None, id="a worry answered by what it is better thought of as"),
         pytest.param(  # "days or weeks" asks how long, though the exercises are named first
             "my shoulder hurts reaching overhead, physio says impingement. am I talking days or weeks before it eases?",
             [], "Improvement usually takes weeks to a few months", None, id="days or weeks asks how long"),
