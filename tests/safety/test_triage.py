@@ -120,6 +120,8 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "this sciatica is killing me, best stretches?",
         "what are the red flags for back pain?",
         "my knee hurts on long runs. someone said i should take shorter steps, shorter ones?",  # steps, not a leg
+        "pregnant with SPD and desperate to keep up my swimming, is that ok?",  # keen, not in crisis
+        "my son pulled his hamstring at 5 a side last night, he's limping about but can walk",  # the limp is explained
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -191,6 +193,18 @@ def test_crisis_outranks_the_medication_guard(message):
     assert checked.triage.level == "emergency" and checked.triage.reply == "crisis"
     assert checked.stops and "999" in checked.reply and SAFETY.crisis_line in checked.reply
     assert prompts.MEDICATION_REPLY not in checked.reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "got rear ended at the lights this afternoon, now I can't turn my head at all either way",
+        "car crash this morning, really bad pain right in the middle at the back of my neck",
+    ],
+)
+def test_after_an_accident_a_neck_that_will_not_turn_or_hurts_in_the_midline_needs_a_and_e(message):
+    assert triage(message).level == "emergency", triage(message).rules
+    assert triage("rear ended three weeks ago, neck still stiff, can't turn my head fully to the left").level == "routine"
 
 
 def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
