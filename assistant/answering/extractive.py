@@ -171,8 +171,8 @@ def score_units(
 
 
 def _warning_items(units: Sequence[Unit]) -> set[int]:
-    """The list items that are warning signs by what the rest of the item says: "You cannot bear weight, or the
-    ankle looks deformed after the injury." is followed by "Go to A&E or a minor injuries unit."."""
+    """The list items that are warning signs by what the rest of the item says ("You cannot bear weight, or the
+    ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit")."""
     return {u.item for u in units if u.item is not None and _WARNING_UNIT.search(u.text)}
 
 
@@ -216,8 +216,8 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
 
 def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, asked: frozenset[str] = frozenset()) -> Block:
     """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones, and first
-    those that alone name a word of the question (``asked``: its terms); "the stairs are killing me" keeps
-    "Take stairs one at a time" in a list of eight tips."""
+    those that alone name a word of the question (``asked``: its terms): "the stairs are killing me" keeps
+    "Take stairs one at a time" in a long list of tips."""
     list_id = best.unit.list_id
     members = [u for u in best.units if u.list_id == list_id]
     leadin = [u for u in members if u.kind == "leadin"]

@@ -121,7 +121,7 @@ class Assistant:
         # without a model, a follow-up is quoted for its topic and its own words; one that names neither a topic nor
         # anything asked ("and the ones after that?") for the whole conversation
         alone = follow and not self.chat_model and (about or asked is q)
-        # and for what the visitor last told, when that is what "that" points at ("I go swimming, always
+        # and for what the visitor last told, when the follow-up leans on it (``told``: "I go swimming, always
         # breaststroke" before "is it ok to keep doing that?")
         focus = " ".join(x for x in (about, told(q, turns), q) if x) if alone else (query if follow else q)
         if alone and result.hits:
