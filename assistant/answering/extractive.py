@@ -176,6 +176,11 @@ def _warning_items(units: Sequence[Unit]) -> set[int]:
     return {u.item for u in units if u.item is not None and _WARNING_UNIT.search(u.text)}
 
 
+def _warning_list(block: Block) -> bool:
+    """A list of warning signs: under a warning heading, or with a line that says where to go urgently."""
+    return bool(WARNING_SECTION.search(block.passage.section.split(" > ")[-1])) or any(_WARNING_UNIT.search(x) for x in block.lines)
+
+
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:
     """Each question word's weight: rarer among the candidate units, heavier ("arc" in "what does painful arc
     mean?" says more about which unit answers than "shoulder", which half the article's units share)."""
@@ -251,7 +256,7 @@ def _with_rest(
     ``most``): "Take breaks when driving ..." sits after the boundary that "Things that help many people:" and
     its first items sit before; so does "Take stairs one at a time" for "the stairs are killing me"."""
     head = block.lines[0] if block.lines and block.lines[0].endswith(":") else None
-    if head is None or WARNING_SECTION.search(best.passage.section.split(" > ")[-1]) or any(_WARNING_UNIT.search(x) for x in block.lines):
+    if head is None or _warning_list(block):
         return block  # warning signs are quoted as the chunk has them: the answer's other lines say what was asked
     found: dict[str, tuple[str, int]] = {}  # line -> where it is read
     unnamed = asked - terms(" ".join(block.lines))
@@ -295,7 +300,7 @@ def _support_list(
             continue
         block = _list_block(s, scored, asked=asked)
         heading = s.passage.section.split(" > ")[-1]
-        if WARNING_SECTION.search(heading) or any(_WARNING_UNIT.search(x) for x in block.lines):
+        if _warning_list(block):
             continue
         if any(heading_cue(i, heading) for i in wanted[:2]):
             return block, True
