@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import logging
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.core import prompts
@@ -163,8 +163,9 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 4):
+    def __init__(self, max_sentences: int = 4, weights: Mapping[str, float] | None = None):
         self.max_sentences = max_sentences
+        self.weights = weights  # how a unit's score is made from its features (None: extractive.WEIGHTS)
 
     def stream(
         self, question: str, result: SearchResult, history: Sequence[Turn] = (), no_self_care: bool = False,
@@ -175,7 +176,8 @@ class ExtractiveAnswerer:
         ``asked``: the visitor's own words, when ``question`` is a follow-up rewritten with its topic.
         """
         vector = query_vector if query_vector is not None else result.query_vector
-        blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care, asked=asked)
+        blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care, asked=asked,
+                      weights=self.weights)
         draft = draft_from_blocks(blocks)
         for piece in draft.pieces:
             yield piece

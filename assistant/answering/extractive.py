@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,9 +48,15 @@ SHAPED = frozenset({"cost", "hours", "duration", "pain"})
 #: where its section sits ("usually" and "within" are how long's shape, and too common for that).
 PRECISE = frozenset({"cost", "hours", "pain"})
 
-#: How a unit's score is made (tuned on the development questions, bench/answers.py).
-WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "cue": 0.15, "heading": 0.1, "warning": 0.35, "article": 0.08, "passage": 0.1,
-           "phrase": 0.1, "recovery": 0.2, "instruction": 0.15}
+#: What a unit's score is made of: fit by meaning and by the question's words, a phrase shared, the answer's shape
+#: (cue), a heading about what was asked, an instruction answering "why", a span of recovery answering "how long",
+#: a warning sign not asked about, and where it sits (article rank, passage rank, unit index, passage score).
+FEATURES = ("meaning", "lexical", "phrase", "cue", "heading", "instruction", "recovery", "warning", "article", "position",
+            "index", "passage")
+
+#: How a unit's score is made from them (tuned on the development questions, bench/answers.py).
+WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "phrase": 0.1, "cue": 0.15, "heading": 0.1, "instruction": -0.15,
+           "recovery": 0.2, "warning": -0.35, "article": -0.08, "position": -0.02, "index": -0.004, "passage": 0.1}
 
 #: Sentences scoring this close to the lead answer as well as it: they come before an on-point list.
 TIED = 0.15
@@ -71,6 +77,7 @@ class _Scored:
     article_rank: int
     passage_rank: int
     score: float
+    features: Mapping[str, float] = field(default_factory=dict)
 
 
 def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
@@ -86,6 +93,7 @@ def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | Non
 def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> list[_Scored]:
     """Every quotable unit of the best passages, scored for how well it answers ``question``.
 
@@ -99,7 +107,7 @@ def score_units(
     urgent_words = bool(_URGENT_WORDS.search(question))
     recovery = primary == "duration" and asks_recovery(asked or question)
     top = hits[0].score if hits else 0.0
-    raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, frozenset[str], float]] = []
+    raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, frozenset[str], dict[str, float]]] = []
     for rank, hit in enumerate(hits[:max_articles]):
         if rank and hit.score < 0.75 * top:
             break  # far behind the best article: off the point
@@ -136,37 +144,39 @@ def score_units(
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue
-                bonus = 0.0
-                if q_pairs & pairs(unit.text):
-                    bonus += WEIGHTS["phrase"]
+                f = dict.fromkeys(FEATURES, 0.0)
+                f["phrase"] = float(bool(q_pairs & pairs(unit.text)))
                 shaped = False
                 if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))) \
                         and not (primary == "cause" and heading_cue("helps", heading) and not heading_cue("cause", heading)):
-                    bonus += WEIGHTS["cue"]  # "see a physio if it has not improved after a few weeks" is not how long it takes
+                    f["cue"] = 1.0  # "see a physio if it has not improved after a few weeks" is not how long it takes
                     shaped = primary in PRECISE
                 # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
                 # elbow hurts" is not where the causes are); "how much pain is OK when I do the exercises?" is
                 # answered by the pain guide, not under the "Exercises to try" heading its second intent names
                 if " > " in passage.section and any(heading_cue(i, heading) for i in wanted[:1 if primary == "pain" else 2]):
-                    bonus += WEIGHTS["heading"]
+                    f["heading"] = 1.0
                 if primary in _NOT_TOLD and STEP.match(plain(unit.text)):
-                    bonus -= WEIGHTS["instruction"]  # "why does it hurt first thing?" is not answered by "stretch before you get up"
+                    f["instruction"] = 1.0  # "why does it hurt first thing?" is not answered by "stretch before you get up"
                 if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
-                    bonus += WEIGHTS["recovery"]  # "how long will it take?" is answered by how long getting better takes
+                    f["recovery"] = 1.0  # "how long will it take?" is answered by how long getting better takes
                 if (warning or unit.item in warned or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
-                    bonus -= WEIGHTS["warning"]  # warning signs answer "is it serious?", not "is it worth seeing someone?"
-                bonus -= WEIGHTS["article"] * rank + 0.02 * (min(p_rank, max_passages) if shaped else p_rank) + 0.004 * unit.index
-                bonus += WEIGHTS["passage"] * passage.score
-                raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), bonus))
+                    f["warning"] = 1.0  # warning signs answer "is it serious?", not "is it worth seeing someone?"
+                f["article"] = float(rank)
+                f["position"] = float(min(p_rank, max_passages) if shaped else p_rank)
+                f["index"] = float(unit.index)
+                f["passage"] = passage.score
+                raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
     fits = [f for *_, f, _, _ in raw if f is not None]
     lo, hi = (min(fits), max(fits)) if fits else (0.0, 1.0)
     weight = _rarity(q_terms, [shared for *_, shared, _ in raw])
     whole = sum(weight.values())
+    w = WEIGHTS if weights is None else weights
     out = []
-    for unit, units, passage, rank, p_rank, fit, shared, bonus in raw:
-        meaning = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
-        lexical = sum(weight[t] for t in shared) / whole if whole else 0.0
-        out.append(_Scored(unit, units, passage, rank, p_rank, WEIGHTS["meaning"] * meaning + WEIGHTS["lexical"] * lexical + bonus))
+    for unit, units, passage, rank, p_rank, fit, shared, f in raw:
+        f["meaning"] = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
+        f["lexical"] = sum(weight[t] for t in shared) / whole if whole else 0.0
+        out.append(_Scored(unit, units, passage, rank, p_rank, sum(w.get(k, 0.0) * v for k, v in f.items()), f))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
@@ -328,12 +338,13 @@ def _fuller(scored: Sequence[_Scored]) -> dict[str, str]:
 def plan(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_sentences: int = 4, max_words: int = 120,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> list[Block]:
     """The answer's blocks in the order they are read: the best answer first, then support in reading order."""
     menu = None if no_self_care else exercise_menu(question, hits, asked=asked)
     if menu is not None and not any(line in said for line in menu.lines[1:]):
         return [menu]
-    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked)
+    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked, weights=weights)
     if not scored:
         return []
     best = scored[0]
