@@ -56,7 +56,10 @@ _Q = {
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
-             r"could (?:that|this|it) be (?:it|why|the reason|the cause|what)|anything to do with|"
+             r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:it|why|the reason|the cause|what|down to|from|because)|anything to do with|"
+             r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
+             r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
+             r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame)|"
              r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their))\b",
@@ -77,7 +80,7 @@ _Q = {
     "pain": _PAIN,
     "rest": _REST,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
-    "yes_no": r"(?:^|[-–;:]\s*)(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
+    "yes_no": r"(?:^|[-–;:]\s*)(?:(?:so|and|but|ok|okay|right|well|then|also|oh)\b[,\s]+)?(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
               rf"{_REPORTED}\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}

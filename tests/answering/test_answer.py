@@ -407,6 +407,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("sat in the van all day and my bum aches. anything simple I can change?")[0] == "helps"
     assert intents("does that mean the joint is just wearing away?")[0] == "serious"
     assert intents("now the outside of my elbow kills when I pick up the kettle. what have I done to it??")[0] == "cause"
+    assert "cause" in intents("could it just be the pillow?") and "cause" in intents("is it from the pillow?")
+    assert "cause" not in intents("could it be the start of arthritis?")
+    assert intents("how can you get tennis elbow without playing tennis?")[0] == "cause"
+    assert "yes_no" in intents("so can she just stop the exercises and keep using the tape?")  # not a list of exercises
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
                    "improvement. She's three weeks into her exercises.")[0] == "duration"

@@ -192,6 +192,17 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "my outer elbow has hurt lifting the kettle for three weeks, bought a strap from the chemist. when is it "
             "worth me actually coming in?", [],
             "See a physiotherapist if your elbow pain has not started to improve", None, id="when it is worth coming in"),
+        pytest.param(  # "hurt it again" is the visitor's word for "re-injured"
+            "my neck was on the mend after the crash but it's sore again today. have I hurt it again?", [],
+            "does not mean you have re-injured your neck", None, id="hurt it again, said for re-injured"),
+        pytest.param(  # "so can she ..." asks yes or no about stopping them, not for a list of exercises
+            "so can she just stop the exercises and keep using the tape?",
+            _user("My 15 year old gets sore kneecaps going down stairs.", "The school physio taped her knee and it helps."),
+            "not a replacement for it", "Exercises to try:", id="a yes or no opened with so"),
+        pytest.param(  # "could it just be the pillow?" asks what caused it
+            "stayed over at my sister's on a thin lumpy pillow and woke up with a stiff sore neck. could it just be the "
+            "pillow?", [],
+            "unfamiliar pillow", None, id="could it just be the pillow"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
