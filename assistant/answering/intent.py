@@ -33,7 +33,8 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
-            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back)\b",
+            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back|"
+            r"what(?:'ll| will| would|ll)? (?:it|that|this|the whole thing) (?:all )?come to)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     # "open plan office", "8 hours a day" and "close to my body" do not ask when the clinic is open
     "hours": rf"\b(?:opening|(?:are|is) (?:you|the clinic|it|the practice|reception) (?:\w+ )?(?:open|closed|shut)|"
@@ -44,7 +45,9 @@ _Q = {
                 r"recover\w*|heal\w*|(?:get|feel) better|go away|(?:days|weeks|months) or (?:days|weeks|months|years)|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
                 r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix|"
-                r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long)\b",
+                r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long|"
+                # "is this gonna clear up soon or am i in for the long haul?"
+                r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"should i be worried|wear(?:ing)? (?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"

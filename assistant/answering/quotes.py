@@ -20,10 +20,13 @@ from assistant.safety.policy import looks_like_injection
 _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
 DEPENDENT_START = re.compile(
-    r"^(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
+    # "It is worth seeing ...", "It is normal for sciatica to ..." point at nothing: "it" is only the grammar's
+    r"^(?:it(?!(?:'s|’s| is) (?:\w+ )?(?:worth \w+ing|(?:normal|common|important|best|safe|fine|ok|okay|helpful|sensible|"
+    r"possible|usual|a good idea|better|wise|reasonable|natural|unusual|uncommon|rare) (?:to|for)\b))|"
+    r"its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
     r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|"
     r"for example|for instance|(?:some |common |other |typical )?examples (?:include|are|of this)|in this|in that|as a result|as well|even so|which|what's more|"
-    r"the same|in the same (?:position|way|place)|on the other hand|in other words|that's|it's|they're|there's|here's|"
+    r"the same|in the same (?:position|way|place)|on the other hand|in other words|that's|they're|there's|here's|"
     # exercise steps that only make sense after the step before
     r"repeat|hold(?! an? )|do this|do these|try this|keep going|continue(?= (?:for|until|like|in|doing|this|these|with)\b|\W*$)|then|next|finally|lower|relax|switch|swap|"
     r"slowly return|return to)\b",

@@ -93,8 +93,14 @@ def test_standalone_sentence_rules():
         "Short one.",
         "However, most people recover well within a few weeks.",
         "You may also hear it called non-specific neck pain.",  # "it" is the sentence before's subject
+        "It is sometimes called greater trochanteric pain syndrome.",
+        "It's sore when you first get up in the morning.",
     ]:
         assert standalone(bad) is None, bad
+    # "it" that is only the grammar's points at nothing before it
+    assert standalone("It is worth seeing a physiotherapist if your pain keeps coming back.") is not None
+    assert standalone("It is normal for sciatica to have good days and bad days.") is not None
+    assert standalone("It's a good idea to keep moving as much as you can.") is not None
 
 
 # --------------------------------------------------------------------------- citation checks
@@ -411,6 +417,9 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "cause" not in intents("could it be the start of arthritis?")
     assert intents("how can you get tennis elbow without playing tennis?")[0] == "cause"
     assert "yes_no" in intents("so can she just stop the exercises and keep using the tape?")  # not a list of exercises
+    assert intents("heel pain 2 months now. is this gonna clear up soon or am i in for the long haul")[0] == "duration"
+    assert intents("how many sessions will i need and what'll it all come to?")[0] == "cost"
+    assert "cost" not in intents("is it all in my head?")
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
                    "improvement. She's three weeks into her exercises.")[0] == "duration"

@@ -203,6 +203,15 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "stayed over at my sister's on a thin lumpy pillow and woke up with a stiff sore neck. could it just be the "
             "pillow?", [],
             "unfamiliar pillow", None, id="could it just be the pillow"),
+        pytest.param(  # "It is worth seeing ..." stands on its own: its "it" points at nothing before it
+            "my back and bottom flare up every few months then settle again. worth getting it looked at or do I just "
+            "live with it?", [],
+            "It is worth seeing a physiotherapist if your back, hip or buttock pain keeps coming back", None,
+            id="it is worth seeing"),
+        pytest.param(  # "dead straight" is the visitor's "bolt upright"; "that" is what was last told
+            "is that right or is it making it worse?",
+            _user("started an office job, back and neck sore by 4 every day", "i sit dead straight all day like my dad always said"),
+            "no need to force yourself to sit bolt upright", None, id="sitting dead straight"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

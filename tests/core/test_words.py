@@ -17,6 +17,7 @@ def test_a_visitors_word_brings_the_articles_word_along():
 def test_whole_words_only_and_nothing_said_twice():
     assert with_synonyms("sore again today, have I hurt it again?").endswith("re-injured")
     assert with_synonyms("spent the weekend up the allotment").endswith("gardening")
+    assert with_synonyms("I make myself sit dead straight all day").endswith("upright")
     assert with_synonyms("my ankle hurts") == "my ankle hurts"
     assert with_synonyms("the doctor referral letter from my GP") == "the doctor referral letter from my GP"
     assert "gp" not in with_synonyms("the docket number").split()  # "doc" is a word, not a prefix
