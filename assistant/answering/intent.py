@@ -50,6 +50,7 @@ _Q = {
                 r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul)\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
+               r"(?:is|was|could) (?:that|this|it) (?:be )?a sign\b|(?:hurt|injured|done) (?:it|myself|my \w+) again|"
                r"should i be worried|wear(?:ing)? (?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"

@@ -420,6 +420,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("heel pain 2 months now. is this gonna clear up soon or am i in for the long haul")[0] == "duration"
     assert intents("how many sessions will i need and what'll it all come to?")[0] == "cost"
     assert "cost" not in intents("is it all in my head?")
+    assert intents("neck was improving after the crash, sore again today for no reason. is that a sign I've hurt it again?")[0] \
+        == "serious"
     # no question mark: the sentence that asks is the caller's question, not the last one
     assert intents("Caller has been diagnosed with gluteal tendinopathy and wants to know how long before she sees an "
                    "improvement. She's three weeks into her exercises.")[0] == "duration"
