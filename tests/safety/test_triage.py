@@ -122,6 +122,8 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "my knee hurts on long runs. someone said i should take shorter steps, shorter ones?",  # steps, not a leg
         "pregnant with SPD and desperate to keep up my swimming, is that ok?",  # keen, not in crisis
         "my son pulled his hamstring at 5 a side last night, he's limping about but can walk",  # the limp is explained
+        "calf stretch for my heel, how long do i hold it? i've been doing it sat on the edge of the bed",  # the bed's edge
+        "i stand with my hip stuck out when i'm cutting (hairdresser) and now the outside of it hurts",  # at work
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -214,3 +216,16 @@ def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
     assert checked.no_self_care
     checked = screen("I'm 68 with osteoporosis and slipped on the ice, now sudden sharp pain in my back", SAFETY)
     assert checked.triage.level == "urgent" and checked.prefix[0].startswith("Some of what you describe")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "been sitting on the edge of the bridge near mine thinking about it",
+        "she has been cutting again, I saw her arms",
+        "I've been cutting myself when it gets bad",
+    ],
+)
+def test_an_edge_or_cutting_that_is_a_crisis_still_is(message):
+    # the edge of a bed and cutting hair are not; a bridge's edge and cutting oneself are
+    assert triage(message).level == "emergency", triage(message).rules
