@@ -23,7 +23,7 @@ _BOOKING = r"(?:appointments?|appts?|book\w*|slots?|you|clinic|come in|sessions?
 #: "How much pain is OK?", "ok to keep running if it hurts a little bit?", "should I push through it?"
 _PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow much (?:is it |should it |can it )?(?:\w+ ){0,5}?(?:to )?(?:hurt|ache)\b|"
          r"\b(?:pain|discomfort|hurting|aching|soreness)\b (?:\w+ ){0,2}?(?:is )?(?:too much|(?:ok|okay|acceptable|allowed|fine) (?:during|while|when|to))\b|"
-         r"\bhow much is too much\b|\bhow (?:sore|painful|achy|bad) is too (?:sore|painful|achy|bad|much)\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
+         r"\bhow much is too much\b|\b(?:what|which) (?:number|score|level) (?:out of (?:10|ten) )?(?:is|would be|counts as)\b|\bout of (?:10|ten) is (?:ok|okay|fine|acceptable|too much)\b|\bhow (?:sore|painful|achy|bad) is too (?:sore|painful|achy|bad|much)\b|\bpush (?:on )?through\b|\bthrough the pain\b|"
          r"\b(?:if|when|while|though) (?:it|they|that|this|my \w+) (?:still |only |just )?(?:hurts?|aches?|is (?:a bit |a little |slightly )?sore|twinges?) "
          r"(?:a (?:little |tiny |wee )?bit|a little|slightly|a touch)\b")
 #: "Should I rest it completely?", "stop using my arm altogether?", "take a couple of weeks off the gym and rest it?"
@@ -33,7 +33,8 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
-            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back|"
+            r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what(?:'ll| would| will| does| did) (?:\w+ ){1,4}?set (?:us|me|you|him|her|them) back|"
+            r"(?:what(?:'s| is|s| will| would)?|how much(?: is)?) (?:the|it) (?:\w+ ){0,2}?total\b|in total\b|budget\w*|put aside|"
             r"what(?:'ll| will| would|ll)? (?:it|that|this|the whole thing) (?:all )?come to)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     # "open plan office", "8 hours a day" and "close to my body" do not ask when the clinic is open
@@ -47,7 +48,9 @@ _Q = {
                 r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix|"
                 r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long|"
                 # "is this gonna clear up soon or am i in for the long haul?"
-                r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul)\b",
+                r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul|"
+                r"takes? (?:weeks|months|years|ages|a while)|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
+                r"(?:once|twice|\w+ times) (?:a|per) (?:day|week) or (?:more|less|twice|two|three|so))\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"(?:is|was|could) (?:that|this|it) (?:be )?a sign\b|(?:hurt|injured|done) (?:it|myself|my \w+) again|"
@@ -61,6 +64,7 @@ _Q = {
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:it|why|the reason|the cause|what|down to|from|because)|anything to do with|"
+             r"what(?:'s| is|s) (?:behind|at the root of) (?:it|this|that|them)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
              r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"
@@ -84,7 +88,7 @@ _Q = {
     "pain": _PAIN,
     "rest": _REST,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
-    "yes_no": r"(?:^|[-–;:]\s*)(?:(?:so|and|but|ok|okay|right|well|then|also|oh)\b[,\s]+)?(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
+    "yes_no": r"\b(?:a )?(?:good|bad) idea\b(?! (?:to|of|for)\b)|(?:^|[-–;:]\s*)(?:(?:so|and|but|ok|okay|right|well|then|also|oh)\b[,\s]+)?(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
               rf"{_REPORTED}\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}

@@ -420,6 +420,13 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("heel pain 2 months now. is this gonna clear up soon or am i in for the long haul")[0] == "duration"
     assert intents("how many sessions will i need and what'll it all come to?")[0] == "cost"
     assert "cost" not in intents("is it all in my head?")
+    assert intents("roughly what would the first appointment set me back?")[0] == "cost"
+    assert intents("will running on it set me back?")[0] != "cost"  # a setback
+    assert intents("need to budget for my knee. what's the total going to be?")[0] == "cost"
+    assert intents("and what score out of 10 is ok?")[0] == "pain"
+    assert intents("wrist aches since I started boxing. what's behind it?")[0] == "cause"
+    assert "yes_no" in intents("I want to stretch it loads to loosen it off. good idea or bad idea?")
+    assert intents("doing the neck ones from your page. is it once a day or more?")[0] == "duration"
     assert intents("neck was improving after the crash, sore again today for no reason. is that a sign I've hurt it again?")[0] \
         == "serious"
     # no question mark: the sentence that asks is the caller's question, not the last one

@@ -208,6 +208,9 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "live with it?", [],
             "It is worth seeing a physiotherapist if your back, hip or buttock pain keeps coming back", None,
             id="it is worth seeing"),
+        pytest.param(  # "what would X set me back?" asks the price, whatever X is
+            "roughly what would the first session set me back? no private health through work so it's all me", [],
+            "£65", None, id="what the first appointment would set me back"),
         pytest.param(  # "dead straight" is the visitor's "bolt upright"; "that" is what was last told
             "is that right or is it making it worse?",
             _user("started an office job, back and neck sore by 4 every day", "i sit dead straight all day like my dad always said"),
