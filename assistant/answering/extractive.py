@@ -229,6 +229,22 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
     return joined, previous[1]
 
 
+#: How a sentence that speaks of the list just before it starts ("These aches usually ease when you move ...").
+_OF_THE_LIST = re.compile(r"^(?:these|those|all (?:of )?these|such)\b", re.IGNORECASE)
+
+
+def _list_tail(units: Sequence[Unit], members: Sequence[Unit]) -> str | None:
+    """The sentence after a list that speaks of its items, quoted with the list: alone, "These aches usually ease when
+    you move" points at nothing; after the list of aches, it says something."""
+    after = next((u for u in units if u.index > members[-1].index), None)
+    if after is None or after.kind != "sentence" or after.paragraph == members[-1].paragraph:
+        return None
+    text = plain(after.text)
+    if not _OF_THE_LIST.match(text) or standalone(re.sub(r"^\w+", "The", text)) is None:
+        return None  # otherwise it must be quotable: whole, not a question, not page talk
+    return text
+
+
 def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, asked: frozenset[str] = frozenset()) -> Block:
     """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones, and first
     those that alone name a word of the question (``asked``: its terms): "the stairs are killing me" keeps
@@ -255,7 +271,7 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, as
         lines = []
     lines += [" ".join(u.text for u in items[k]) for k in keys]
     return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
-                 best.score, is_list=True)
+                 best.score, is_list=True, after=_list_tail(best.units, members))
 
 
 def _with_rest(
@@ -287,7 +303,7 @@ def _with_rest(
         return block
     extra = sorted(found, key=found.__getitem__)
     lines = [*extra, *block.lines[1:]] if plain(best.passage.leadin) == head else [*block.lines[1:], *extra]
-    return Block((head, *lines), block.passage, block.article_rank, block.position, block.score, is_list=True)
+    return Block((head, *lines), block.passage, block.article_rank, block.position, block.score, is_list=True, after=block.after)
 
 
 def _support_list(

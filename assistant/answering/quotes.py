@@ -145,13 +145,15 @@ class Block:
     position: tuple[int, int]  # (passage order in its article, unit index): reading order
     score: float
     is_list: bool = False
+    after: str | None = None  # the sentence after a list that speaks of its items ("These aches usually ease ...")
 
     @property
     def words(self) -> int:
-        return sum(len(line.split()) for line in self.lines)
+        return sum(len(line.split()) for line in self.lines) + len((self.after or "").split())
 
     def text(self) -> str:
         if not self.is_list:
             return self.lines[0]
-        return "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
-                          *(f"- {line}" for line in self.lines if not line.endswith(":"))])
+        listed = "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
+                            *(f"- {line}" for line in self.lines if not line.endswith(":"))])
+        return f"{listed}\n\n{self.after}" if self.after else listed

@@ -208,6 +208,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "live with it?", [],
             "It is worth seeing a physiotherapist if your back, hip or buttock pain keeps coming back", None,
             id="it is worth seeing"),
+        pytest.param(  # "These aches usually ease ..." speaks of the list before it: quoted with it, never alone
+            "I sit at a desk doing spreadsheets all day and get a dull achy lower back by about 3pm, it goes off once I get "
+            "up and walk round. is that a worrying sign or just from sitting too long?", [],
+            "keyboard or mouse\n\nThese aches usually ease when you move", None, id="the sentence after a list"),
         pytest.param(  # "what would X set me back?" asks the price, whatever X is
             "roughly what would the first session set me back? no private health through work so it's all me", [],
             "£65", None, id="what the first appointment would set me back"),
