@@ -167,6 +167,12 @@ def score_units(
                 f["index"] = float(unit.index)
                 f["passage"] = passage.score
                 raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
+    if primary in PRECISE and any(r[3] == 0 and r[7]["cue"] for r in raw):
+        # the best article gives the price, the time, the pain guide itself: another article's (the knee
+        # osteoarthritis pain guide for kneecap pain) is not preferred to it by its shape or its heading
+        for *_, rank, _, _, _, f in raw:
+            if rank:
+                f["cue"] = f["heading"] = 0.0
     fits = [f for *_, f, _, _ in raw if f is not None]
     lo, hi = (min(fits), max(fits)) if fits else (0.0, 1.0)
     weight = _rarity(q_terms, [shared for *_, shared, _ in raw])

@@ -208,6 +208,11 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "live with it?", [],
             "It is worth seeing a physiotherapist if your back, hip or buttock pain keeps coming back", None,
             id="it is worth seeing"),
+        pytest.param(  # the kneecap article's own pain guide, not the knee osteoarthritis one
+            "like what number out of 10 is ok?",
+            _user("got pain round my kneecap from walking, the physio said i can keep doing my exercises as long as its not "
+                  "too painful", "not sure what counts as too painful"),
+            "around 3 out of 10", "5 out of 10", id="the topic's own pain guide"),
         pytest.param(  # "These aches usually ease ..." speaks of the list before it: quoted with it, never alone
             "I sit at a desk doing spreadsheets all day and get a dull achy lower back by about 3pm, it goes off once I get "
             "up and walk round. is that a worrying sign or just from sitting too long?", [],
