@@ -124,6 +124,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "my son pulled his hamstring at 5 a side last night, he's limping about but can walk",  # the limp is explained
         "calf stretch for my heel, how long do i hold it? i've been doing it sat on the edge of the bed",  # the bed's edge
         "i stand with my hip stuck out when i'm cutting (hairdresser) and now the outside of it hurts",  # at work
+        "went over on my ankle stepping off the bus last week, the bruise has spread to my toes",  # an ordinary step
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -224,6 +225,7 @@ def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
         "been sitting on the edge of the bridge near mine thinking about it",
         "she has been cutting again, I saw her arms",
         "I've been cutting myself when it gets bad",
+        "thinking about stepping in front of a bus on the way home",
     ],
 )
 def test_an_edge_or_cutting_that_is_a_crisis_still_is(message):
