@@ -29,12 +29,14 @@ _PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow m
 #: "Should I rest it completely?", "stop using my arm altogether?", "take a couple of weeks off the gym and rest it?"
 _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|total|bed) rest|"
          r"(?:stop|stopping|give up|giving up) (?:\w+ ){0,3}?(?:altogether|completely|totally|entirely|for good)|stop using|"
-         r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off)")
+         r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off|"
+         r"(?:keep|keeping|stay|staying) off (?:it|them|my \w+|his \w+|her \w+|the \w+)(?: \w+)? (?:completely|altogether|totally|entirely)|crutches)")
 _Q = {
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what(?:'ll| would| will| does| did) (?:\w+ ){1,4}?set (?:us|me|you|him|her|them) back|"
             r"(?:what(?:'s| is|s| will| would)?|how much(?: is)?) (?:the|it) (?:\w+ ){0,2}?total\b|in total\b|budget\w*|put aside|"
+            r"what(?:'s| is|s|'ll| will| would) (?:be )?the damage|"
             r"what(?:'ll| will| would|ll)? (?:it|that|this|the whole thing) (?:all )?come to)\b",
     # "weekend", "early" and "late" ask about opening times only beside a booking word ("rest it all weekend?" does not)
     # "open plan office", "8 hours a day" and "close to my body" do not ask when the clinic is open
@@ -65,6 +67,7 @@ _Q = {
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:it|why|the reason|the cause|what|down to|from|because)|anything to do with|"
              r"what(?:'s| is|s) (?:behind|at the root of) (?:it|this|that|them)|"
+             r"(?:is|was) (?:it|this|that) (?:something|anything) (?:i|she|he|they|we|you) (?:did|done|have done|'ve done|caused)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
              r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"

@@ -427,6 +427,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("wrist aches since I started boxing. what's behind it?")[0] == "cause"
     assert "yes_no" in intents("I want to stretch it loads to loosen it off. good idea or bad idea?")
     assert intents("doing the neck ones from your page. is it once a day or more?")[0] == "duration"
+    assert intents("what's the damage for the first visit? paying myself")[0] == "cost"
+    assert intents("did I do damage to it?")[0] != "cost"
+    assert intents("she's 24 weeks with pelvic pain and blames her spin classes. is it something she did?")[0] == "cause"
+    assert intents("pulled my hamstring. should i be keeping off it completely, like crutches?")[0] == "rest"
     assert intents("neck was improving after the crash, sore again today for no reason. is that a sign I've hurt it again?")[0] \
         == "serious"
     # no question mark: the sentence that asks is the caller's question, not the last one
