@@ -137,6 +137,11 @@ class Assistant:
             # a price or opening-hours question is about the clinic, whatever body part it names
             wanted, message = wanted & services(), ""
             result = self._clinic_pages_first(result, focus)
+        elif subjects(asking_part(q)) & services():
+            # a question that asks about a service ("would I be allowed to come in with him?", after booking a father
+            # in for his back or on its own) asks about the clinic: its pages come first, whatever else search found
+            wanted, message = subjects(asking_part(q)) & services(), ""
+            result = self._clinic_pages_first(result, q)
         hits = on_topic(result.hits, wanted, message)
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))

@@ -286,3 +286,11 @@ def test_emergency_question_from_the_command_line(data_dir, capsys):
     assert main(["--data-dir", str(data_dir), "ask", question, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["triage"] == "emergency" and data["citations"] == [] and data["grounded"] is False
+
+
+def test_a_question_about_a_service_is_answered_from_the_clinic_pages(assistant):
+    # short, and after a message about a father's back: search alone finds nothing close enough
+    answer = assistant.ask("would i be allowed to come in with him?",
+                           history=_user("booking my dad in for his back, he hates anything medical")).answer
+    assert answer.grounded, answer.answer
+    assert answer.citations[0].name == "clinic-faq.md", answer.citations
