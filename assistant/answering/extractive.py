@@ -23,6 +23,7 @@ import numpy as np
 
 from assistant.answering.exercises import exercise_menu, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
+from assistant.answering.subjects import services, subjects
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
@@ -107,6 +108,7 @@ def score_units(
     urgent_words = bool(_URGENT_WORDS.search(question))
     recovery = primary == "duration" and asks_recovery(asked or question)
     top = hits[0].score if hits else 0.0
+    services_asked = subjects(asked or question) & services()  # the clinic's services the question names
     raw: list[tuple[Unit, tuple[Unit, ...], Passage, int, int, float | None, frozenset[str], dict[str, float]]] = []
     for rank, hit in enumerate(hits[:max_articles]):
         if rank and hit.score < 0.75 * top:
@@ -140,7 +142,7 @@ def score_units(
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 if unit.kind != "sentence" and not item_ok(unit.text):
                     continue
-                if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading):
+                if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading, services_asked):
                     continue
                 if no_self_care and is_self_care(unit.text):
                     continue
@@ -208,7 +210,8 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 
 
-def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "") -> bool:
+def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "",
+                  services_asked: frozenset[str] = frozenset()) -> bool:
     """A unit from a section search ranked lower is considered when its section's heading is about what was
     asked ("Why does it happen?" for "how have I got tennis elbow?"), when it has the answer's shape (a price,
     a span of weeks), or when it names something the question asks about that neither the title nor the best
@@ -217,6 +220,8 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
         return True  # "should I just rest it?" is answered under "What helps"
     if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]):
         return True
+    if services_asked and subjects(text) & services_asked:
+        return True  # "would I be allowed to come in with him?" and "You are welcome to bring a friend ..."
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
 
 

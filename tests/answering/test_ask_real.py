@@ -294,3 +294,4 @@ def test_a_question_about_a_service_is_answered_from_the_clinic_pages(assistant)
                            history=_user("booking my dad in for his back, he hates anything medical")).answer
     assert answer.grounded, answer.answer
     assert answer.citations[0].name == "clinic-faq.md", answer.citations
+    assert "You are welcome to bring a friend or family member" in answer.answer, answer.answer  # a lower section's line
