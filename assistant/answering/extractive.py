@@ -23,10 +23,10 @@ import numpy as np
 
 from assistant.answering.exercises import exercise_menu, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
-from assistant.answering.subjects import services, subjects
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
+from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import Unit, plain, split_sentences, split_units
 from assistant.safety.policy import looks_like_injection
@@ -214,14 +214,15 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
                   services_asked: frozenset[str] = frozenset()) -> bool:
     """A unit from a section search ranked lower is considered when its section's heading is about what was
     asked ("Why does it happen?" for "how have I got tennis elbow?"), when it has the answer's shape (a price,
-    a span of weeks), or when it names something the question asks about that neither the title nor the best
-    sections mention ("should he wear a neck collar?" and "soft collars are not recommended")."""
+    a span of weeks), when it is about a clinic service the question names (``services_asked``), or when it names
+    something the question asks about that neither the title nor the best sections mention ("should he wear a
+    neck collar?" and "soft collars are not recommended")."""
     if any(heading_cue(i, heading) for i in asked[:1]) or ("helps" in asked and heading_cue("helps", heading)):
         return True  # "should I just rest it?" is answered under "What helps"
     if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]):
         return True
     if services_asked and subjects(text) & services_asked:
-        return True  # "would I be allowed to come in with him?" and "You are welcome to bring a friend ..."
+        return True  # "would I be allowed to come in with him?": "You are welcome to bring a friend ..."
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
 
 
