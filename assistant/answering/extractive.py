@@ -169,7 +169,7 @@ def score_units(
                 f["index"] = float(unit.index)
                 f["passage"] = passage.score
                 raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
-    if primary in PRECISE and any(r[3] == 0 and r[7]["cue"] for r in raw):
+    if primary in PRECISE and any(rank == 0 and f["cue"] for *_, rank, _, _, _, f in raw):
         # the best article gives the price, the time, the pain guide itself: another article's (the knee
         # osteoarthritis pain guide for kneecap pain) is not preferred to it by its shape or its heading
         for *_, rank, _, _, _, f in raw:
@@ -252,7 +252,7 @@ def _list_tail(units: Sequence[Unit], members: Sequence[Unit]) -> str | None:
     if after is None or after.kind != "sentence" or after.paragraph == members[-1].paragraph:
         return None
     text = plain(after.text)
-    if not _OF_THE_LIST.match(text) or standalone(re.sub(r"^\w+", "The", text)) is None:
+    if not _OF_THE_LIST.match(text) or standalone(text, leaning=True) is None:
         return None  # otherwise it must be quotable: whole, not a question, not page talk
     return text
 

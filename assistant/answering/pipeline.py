@@ -133,14 +133,15 @@ class Assistant:
         # the body parts are those of the whole conversation for a follow-up (its "shake hands" does not take it
         # off the elbow)
         message = " ".join([focus, *earlier]) if follow else focus
+        service = subjects(asking_part(q)) & services()
         if intents(asked)[:1] in (("cost",), ("hours",)):
             # a price or opening-hours question is about the clinic, whatever body part it names
             wanted, message = wanted & services(), ""
             result = self._clinic_pages_first(result, focus)
-        elif subjects(asking_part(q)) & services():
+        elif service:
             # a question that asks about a service ("would I be allowed to come in with him?", after booking a father
             # in for his back or on its own) asks about the clinic: its pages come first, whatever else search found
-            wanted, message = subjects(asking_part(q)) & services(), ""
+            wanted, message = service, ""
             result = self._clinic_pages_first(result, q)
         hits = on_topic(result.hits, wanted, message)
         if not hits:

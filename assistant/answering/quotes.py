@@ -89,8 +89,9 @@ POINTS_BACK = re.compile(r"\b(?:than (?:this|that)|like (?:these|those)|(?:of|fr
                           re.IGNORECASE)
 
 
-def standalone(sentence: str) -> str | None:
-    """The sentence cleaned for quoting, or None when it cannot stand on its own."""
+def standalone(sentence: str, leaning: bool = False) -> str | None:
+    """The sentence cleaned for quoting, or None when it cannot stand on its own (``leaning``: its opener may lean
+    on what comes before, as "These aches ..." does on the list it follows)."""
     s = plain(sentence)
     words = s.split()
     if not (5 <= len(words) <= 45):
@@ -99,7 +100,7 @@ def standalone(sentence: str) -> str | None:
         return None  # fragments, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
-    if DEPENDENT_START.match(s) or POINTS_BACK.search(s) or PAGE_TALK.search(s) or looks_like_injection(s):
+    if (not leaning and DEPENDENT_START.match(s)) or POINTS_BACK.search(s) or PAGE_TALK.search(s) or looks_like_injection(s):
         return None
     return s
 
