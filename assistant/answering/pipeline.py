@@ -12,7 +12,7 @@ import numpy as np
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, told, topic
 from assistant.answering.intent import asking_part, intents
-from assistant.answering.subjects import about, clinic_region, services, story_subjects, subjects
+from assistant.answering.subjects import about, clinic_region, services, story_subjects, subjects, without_movements
 from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
@@ -106,7 +106,8 @@ class Assistant:
         follow = query != q
         try:
             # a follow-up rewritten without a model is the conversation: its newest question alone has no topic
-            result = self.retriever.search(query, whole=True) if follow and not self.chat_model else self.retriever.search(query)
+            searched = without_movements(query)
+            result = self.retriever.search(searched, whole=True) if follow and not self.chat_model else self.retriever.search(searched)
         except StoreError:
             if not prefix:
                 raise  # nothing to say without the articles: the caller answers 503

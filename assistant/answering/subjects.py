@@ -71,7 +71,7 @@ def story_subjects(text: str) -> frozenset[str]:
     """The subjects of a message whose asking sentences name none: a condition outranks a body part, and either
     outranks a service met on the way ("my pilates teacher has me doing leg lifts for my outer hip", "a bump in a
     supermarket car park")."""
-    found = subjects(text)
+    found = named_subjects(text) or subjects(text)
     found = (found - services()) or found
     # a condition named in the story outranks the places it is felt: "sciatica ... shoots down into my calf. How
     # long does it go on for?" asks about sciatica, whose article need not say "calf"
@@ -84,10 +84,25 @@ def _exercise_names() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])[\w'-]+ (?=(?:{words})(?![\w']))")
 
 
+@lru_cache(maxsize=1)
+def _movement_places() -> re.Pattern[str]:
+    words = "|".join(re.escape(str(w)) for w in _vocabulary().get("movement_words", ()))
+    return re.compile(rf"(?<![\w'])(?:{words}) (?:your|the other|the opposite|your other|your opposite|one) (?:other |opposite )?[\w'-]+",
+                      re.IGNORECASE)
+
+
+def without_movements(text: str) -> str:
+    """``text`` without the body parts that are only places in a movement it describes: searched, "the stretch for my
+    sore bum where you cross your ankle over the other knee" finds the buttock's articles, not the ankle's and the
+    knee's. A movement that names no body part stays: "lying on your side and lifting your leg" is what is asked about."""
+    return " ".join(_movement_places().sub(lambda m: "" if subjects(m.group(0)) else m.group(0), text).split())
+
+
 def named_subjects(text: str) -> frozenset[str]:
-    """The subjects ``text`` names as what is wrong, not as an exercise's name: "how long do I hold the calf
-    stretch?" names no calf problem."""
-    return subjects(_exercise_names().sub("", _plain(text)))
+    """The subjects ``text`` names as what is wrong, not as an exercise's name or a place in a movement: "how long
+    do I hold the calf stretch?" names no calf problem, "the stretch where you cross your ankle over the other
+    knee" no ankle or knee problem."""
+    return subjects(_movement_places().sub("", _exercise_names().sub("", _plain(text))))
 
 
 def about(front: str, region: str, text: str, wanted: frozenset[str] | set[str], message: str = "") -> bool:

@@ -660,6 +660,10 @@ def test_a_body_part_is_an_articles_subject_only_when_its_front_matter_names_it(
     # a body part that names an exercise is not what is wrong
     assert named_subjects("how long do I hold the calf stretch against a wall?") == frozenset()
     assert named_subjects("my calf is tight and sore") == frozenset({"calf"})
+    # nor is a place in a movement told as an exercise ("your", "the other"), while "my" tells what hurts
+    stretch = "the stretch for my sore bum where you cross your ankle over the other knee, how long do I hold it?"
+    assert named_subjects(stretch) == frozenset({"buttock"})
+    assert named_subjects("my knee hurts when I cross my legs") == frozenset({"knee"})
     heel = "Plantar heel pain: easing pain under the heel foot and ankle"
     assert about(heel, "foot and ankle", heel + " Calf stretch against a wall", {"calf"}, "how long do I hold the calf stretch?")
 

@@ -224,6 +224,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "is that right or is it making it worse?",
             _user("started an office job, back and neck sore by 4 every day", "i sit dead straight all day like my dad always said"),
             "no need to force yourself to sit bolt upright", None, id="sitting dead straight"),
+        pytest.param(  # the ankle and the knee are places in the stretch: the sore bum is what it is for
+            "the stretch for my sore bum where you lie down, cross your ankle over the other knee and pull it in - how "
+            "long do I hold it and how many times?", [],
+            "Hold for 20 to 30 seconds and repeat 2 to 3 times", None, id="a stretch told by where the ankle goes"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

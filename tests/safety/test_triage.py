@@ -125,6 +125,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "calf stretch for my heel, how long do i hold it? i've been doing it sat on the edge of the bed",  # the bed's edge
         "i stand with my hip stuck out when i'm cutting (hairdresser) and now the outside of it hurts",  # at work
         "went over on my ankle stepping off the bus last week, the bruise has spread to my toes",  # an ordinary step
+        "physio says it's piriformis. why is my leg tingling if its a bum muscle",  # the muscle, not the skin there
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -231,3 +232,9 @@ def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
 def test_an_edge_or_cutting_that_is_a_crisis_still_is(message):
     # the edge of a bed and cutting hair are not; a bridge's edge and cutting oneself are
     assert triage(message).level == "emergency", triage(message).rules
+
+
+def test_tingling_of_the_saddle_area_escalates_while_a_bum_muscle_does_not():
+    assert triage("my leg is tingling and so is my bum").level == "emergency"
+    assert triage("tingling down my leg and round my bottom").level == "emergency"
+    assert triage("why is my leg tingling if its a bum muscle").level == "routine"
