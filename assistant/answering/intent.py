@@ -72,6 +72,9 @@ _Q = {
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
              r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
+             # "is it the job that's done it?", "would that be what's done it?", "is it my setup doing it?"
+             r"(?:that|that's|thats|that has|what|what's|whats|what has|which has|which) (?:done|caused|started|brought on) (?:it|this|that)\b|"
+             r"(?:is|was|could|might|would) (?:it|that|this) (?:be )?(?:just )?(?:my|the|his|her|their|all the|this|that) (?:\w+ ){1,3}?(?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame)|"
              r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their))\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"

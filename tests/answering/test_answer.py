@@ -431,6 +431,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("did I do damage to it?")[0] != "cost"
     assert intents("she's 24 weeks with pelvic pain and blames her spin classes. is it something she did?")[0] == "cause"
     assert intents("pulled my hamstring. should i be keeping off it completely, like crutches?")[0] == "rest"
+    assert intents("new job as a postie and now my heel is killing me. is it the job that's done it?")[0] == "cause"
+    assert intents("laptop on the kitchen table all day, neck aches by teatime. is it my setup doing it?")[0] == "cause"
+    assert intents("on my feet all shift now. would that be whats done it?")[0] == "cause"
+    assert intents("is it done it yet?")[:1] != ("cause",)
     assert intents("neck was improving after the crash, sore again today for no reason. is that a sign I've hurt it again?")[0] \
         == "serious"
     # no question mark: the sentence that asks is the caller's question, not the last one
