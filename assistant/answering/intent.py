@@ -56,7 +56,7 @@ _Q = {
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"(?:is|was|could) (?:that|this|it) (?:be )?a sign\b|(?:hurt|injured|done) (?:it|myself|my \w+) again|"
-               r"should i be worried|wear(?:ing)? (?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
+               r"should i be worried|wear(?:ing|s)? (?:(?:it|them|the \w+|his \w+|her \w+|my \w+) )?(?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|(?:set|sets|setting) (?:it|that|this|them) off|my (?:own )?fault|"
@@ -188,6 +188,9 @@ def asks(text: str) -> bool:
     return any(s.endswith("?") or _ASKS.search(s) for s in split_sentences(" ".join(text.split())))
 
 
+#: Who or what was seen, named in a story ("the GP said", "the scan showed").
+_SEEING = re.compile(r"\b(?:x-?rays?|scans?|mri|referr\w*|a&e|gp)\b", re.IGNORECASE)
+
 #: A phrase written as one word ("a see-a-physio thing", "a wait-and-see job"): read as the phrase it is.
 _PHRASE_CHAIN = re.compile(r"\b\w+(?:-\w+){2,}\b")
 
@@ -199,7 +202,10 @@ def intents(question: str) -> tuple[str, ...]:
     q = _PHRASE_CHAIN.sub(lambda m: m.group(0).replace("-", " "), " ".join(question.split()))
     ask = asking_part(q)
     first = _intents(ask) if ask != q else ()
-    return (*first, *(k for k in _intents(q) if k not in first))
+    # the story's "the GP said it's arthritis" or "the scan showed a small tear" tells what happened: only the
+    # sentences that ask make it a question of when to see someone
+    told = () if ask == q or _SEEING.sub("", q) == q or _Q_RE["when_to_see"].search(_SEEING.sub("", q)) else ("when_to_see",)
+    return (*first, *(k for k in _intents(q) if k not in first and k not in told))
 
 
 #: Questions that ask for a judgement, first in the sentence or passed on with nothing asked outright.

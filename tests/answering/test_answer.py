@@ -435,6 +435,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("laptop on the kitchen table all day, neck aches by teatime. is it my setup doing it?")[0] == "cause"
     assert intents("on my feet all shift now. would that be whats done it?")[0] == "cause"
     assert intents("is it done it yet?")[:1] != ("cause",)
+    # a GP or a scan in the story tells what happened; asked about, it is a question of when to see someone
+    told = "the GP said it's arthritis in his hip. he says walking is wearing the joint away. is he right?"
+    assert "when_to_see" not in intents(told) and "serious" in intents(told)
+    assert "when_to_see" in intents("the GP said it's arthritis. should I get an x-ray?")
     assert intents("neck was improving after the crash, sore again today for no reason. is that a sign I've hurt it again?")[0] \
         == "serious"
     # no question mark: the sentence that asks is the caller's question, not the last one
