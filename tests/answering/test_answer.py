@@ -353,6 +353,16 @@ def test_llm_settings_errors_name_the_setting(tmp_path):
         model_for(answerer="llamacpp", llamacpp_model_path=tmp_path / "missing.gguf")
 
 
+def test_a_sentence_that_says_what_makes_it_worse_answers_a_yes_or_no():
+    from assistant.answering.intent import unit_cue
+
+    # "is that stretch a good idea?" is answered by what the stretch does to it
+    assert unit_cue("yes_no", "Stretches that pull the knee across the body often make gluteal tendinopathy worse.")
+    assert unit_cue("yes_no", "Sitting on a wallet makes the ache worse.")
+    # a worry the article goes on to answer is not its answer
+    assert not unit_cue("yes_no", "Many people worry that exercise will make things worse.")
+
+
 def test_the_questions_own_words_say_what_is_asked():
     from assistant.answering.intent import intents
 
