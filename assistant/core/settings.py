@@ -138,6 +138,11 @@ class SearchSettings(_Section):
     candidates: int = setting(60, env="SEARCH_CANDIDATES", ge=5, le=1000)
     dense_weight: float = setting(0.7, env="DENSE_WEIGHT", ge=0.0, le=1.0)
     min_relevance: float = setting(0.25, env="MIN_RELEVANCE", ge=-1.0, le=1.0)
+    near_best: float = setting(
+        0.95, env="SEARCH_NEAR_BEST", ge=0.0, le=1.0,
+        description="An article below min_relevance is still found when another passed and it scores at least this "
+                    "share of the best one's score (0: never).",
+    )
     heading_weight: float = setting(
         0.5, env="HEADING_WEIGHT", ge=0.0, le=5.0,
         description="Weight of the match with a passage's title and section heading, against its text (1).",

@@ -87,13 +87,16 @@ def score_passages(passages: Sequence[Passage], dense_weight: float = 0.7) -> li
 def rank_articles(
     passages: Sequence[Passage], k: int, min_relevance: float, dense_weight: float = 0.7,
     article_similarity: Mapping[str, float] | None = None, article_weight: float = 0.0,
-    title_match: Mapping[str, float] | None = None, title_weight: float = 0.0,
+    title_match: Mapping[str, float] | None = None, title_weight: float = 0.0, near_best: float = 0.0,
 ) -> list[SearchHit]:
     """One hit per article, best first, with its best passage.
 
     ``relevance`` is the article's best passage similarity; articles below
-    ``min_relevance`` are left out ("no good source"). ``article_similarity`` (by
-    source) is the similarity of each whole article, mixed in with ``article_weight``;
+    ``min_relevance`` are left out ("no good source"), unless another article passed and
+    this one scores at least ``near_best`` times as well (0 turns that off): a long story
+    ("taxi driver, sat 10 hours a day ... my dad's old walking stick") spreads its meaning
+    thin, and the floor says whether any article answers, not which. ``article_similarity``
+    (by source) is the similarity of each whole article, mixed in with ``article_weight``;
     ``title_match`` (by source) is the BM25 score of each article's title, divided by the best
     one and mixed in with ``title_weight``.
     """
@@ -102,14 +105,12 @@ def rank_articles(
     by_source: dict[str, list[Passage]] = {}
     for p in score_passages(passages, dense_weight):
         by_source.setdefault(p.source, []).append(p)
-    ranked = []
     titles = title_match or {}
     best_title = max((titles.get(source, 0.0) for source in by_source), default=0.0)
-    for group in by_source.values():
+
+    def scored(group: list[Passage]) -> tuple[float, float, list[Passage]]:
         sims = [p.similarity for p in group if p.similarity is not None]
         relevance = max(sims, default=float("-inf"))
-        if relevance < min_relevance:
-            continue
         best_lexical = max((p.lexical or 0.0 for p in group), default=0.0)
         score = scale.mix(relevance if sims else None, best_lexical)
         extra, weight = 0.0, 0.0
@@ -118,8 +119,13 @@ def rank_articles(
         if title_weight > 0:
             title = titles.get(group[0].source, 0.0) / best_title if best_title > 0 else 0.0
             extra, weight = extra + title_weight * title, weight + title_weight
-        score = (score + extra) / (1.0 + weight)
-        ranked.append((score, relevance, group))
+        return (score + extra) / (1.0 + weight), relevance, group
+
+    every = [scored(group) for group in by_source.values()]
+    ranked = [t for t in every if t[1] >= min_relevance]
+    if ranked and near_best > 0:
+        top = max(t[0] for t in ranked)
+        ranked += [t for t in every if t[1] < min_relevance and t[0] >= near_best * top]
     ranked.sort(key=lambda t: (t[0], t[1]), reverse=True)
     hits = []
     for rank, (score, relevance, group) in enumerate(ranked[:k], start=1):

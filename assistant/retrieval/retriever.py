@@ -64,6 +64,7 @@ class Retriever:
         self.k = search.k
         self.candidates = search.candidates
         self.min_relevance = search.min_relevance
+        self.near_best = search.near_best
         self.dense_weight = search.dense_weight
         self.heading_weight = search.heading_weight
         self.article_weight = search.article_weight
@@ -298,7 +299,8 @@ class Retriever:
             titled = {index.sources[a]: float(title[a]) for a in articles}
         relevance = self.min_relevance if floor is None else floor
         hits = rank_articles(
-            passages, k, relevance, self.dense_weight, whole, self.article_weight, titled, self.title_weight
+            passages, k, relevance, self.dense_weight, whole, self.article_weight, titled, self.title_weight,
+            self.near_best,
         )
         hits = [replace(h, about=about, region=region)
                 for h in hits for about, region in [index.about.get(h.source, (h.title, ""))]]

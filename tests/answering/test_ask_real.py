@@ -228,6 +228,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "the stretch for my sore bum where you lie down, cross your ankle over the other knee and pull it in - how "
             "long do I hold it and how many times?", [],
             "Hold for 20 to 30 seconds and repeat 2 to 3 times", None, id="a stretch told by where the ankle goes"),
+        pytest.param(  # a long story spreads its meaning thin: the arthritis guide falls just under the floor
+            "daddy's got arthritis in his left hip and has his own da's old walking stick now but we cant agree which hand "
+            "hes meant to hold it in lol. does it matter?", [],
+            "held in the hand opposite the sore leg", None, id="which hand the stick goes in"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

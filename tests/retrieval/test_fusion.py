@@ -51,6 +51,17 @@ def test_relevance_floor_drops_weak_articles():
     assert rank_articles(passages, k=5, min_relevance=0.9) == []
 
 
+def test_an_article_just_under_the_floor_is_found_when_it_scores_near_the_best_one():
+    # heel passes the floor; knee is just under it, but its keywords make it score nearly as well
+    passages = [P("h1", "heel", 0.31, 6.0), P("k1", "knee", 0.29, 7.0), P("n1", "neck", 0.2), P("x1", "hip", 0.5)]
+    floor = rank_articles(passages, k=5, min_relevance=0.3, near_best=0.0)
+    assert [h.source for h in floor] == ["hip", "heel"]
+    near = rank_articles(passages, k=5, min_relevance=0.3, near_best=0.7)
+    assert "knee" in [h.source for h in near] and "neck" not in [h.source for h in near]
+    # the floor still says whether any article answers: none passing, none found
+    assert rank_articles(passages, k=5, min_relevance=0.6, near_best=0.7) == []
+
+
 def test_the_title_match_is_mixed_in_as_a_share_of_the_best_one():
     passages = [P("k1", "knee", 0.60), P("h1", "heel", 0.58)]
     plain = rank_articles(passages, k=5, min_relevance=0.0)
