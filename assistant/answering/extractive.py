@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answering.exercises import exercise_menu, name_steps, named_exercise, steps_in_order
-from assistant.answering.intent import WARNING_SECTION, asks_recovery, heading_cue, intents, recovery_span, unit_cue
+from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
 )
@@ -103,6 +103,8 @@ def score_units(
     """
     wanted = intents(asked or question)
     primary = wanted[0] if wanted else None
+    # a message of several questions ("what is it? and why does my leg tingle?") wants the shape of each answer
+    cued = (primary, *(i for i in each_asked(asked or question) if i != primary)) if primary else ()
     q_terms = terms(question)
     q_pairs = pairs(asked or question)
     urgent_words = bool(_URGENT_WORDS.search(question))
@@ -149,10 +151,12 @@ def score_units(
                 f = dict.fromkeys(FEATURES, 0.0)
                 f["phrase"] = float(bool(q_pairs & pairs(unit.text)))
                 shaped = False
-                if primary and unit_cue(primary, unit.text) and not (primary in SHAPED and _SEEK_HELP.match(plain(unit.text))) \
-                        and not (primary == "cause" and heading_cue("helps", heading) and not heading_cue("cause", heading)):
-                    f["cue"] = 1.0  # "see a physio if it has not improved after a few weeks" is not how long it takes
-                    shaped = primary in PRECISE
+                for kind in cued:
+                    if unit_cue(kind, unit.text) and not (kind in SHAPED and _SEEK_HELP.match(plain(unit.text))) \
+                            and not (kind == "cause" and heading_cue("helps", heading) and not heading_cue("cause", heading)):
+                        f["cue"] = 1.0  # "see a physio if it has not improved after a few weeks" is not how long it takes
+                        shaped = kind == primary and primary in PRECISE
+                        break
                 # an article's title is not a heading about one thing ("Tennis elbow: why the outside of your
                 # elbow hurts" is not where the causes are); "how much pain is OK when I do the exercises?" is
                 # answered by the pain guide, not under the "Exercises to try" heading its second intent names

@@ -172,15 +172,35 @@ _ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?
                    r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
 
 
+def _clauses(text: str) -> list[str]:
+    # a dash between spaces ends a clause as a full stop does
+    return [c for s in split_sentences(text) for c in re.split(r"\s+[-–—]+\s+", s) if c]
+
+
 def asking_part(question: str) -> str:
     """The sentences that ask (ending with "?", else one that asks without it), or the last sentence: "When I do
     my exercises it aches. Should I stop?" asks whether to stop, not for exercises; "Caller ... wants to know how
     long before she sees an improvement. She's three weeks into her exercises." asks how long."""
     # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is
     # it just one big muscle?" asks about the muscle, not about pilates
-    sentences = [c for s in split_sentences(" ".join(question.split())) for c in re.split(r"\s+[-–—]+\s+", s) if c]
+    sentences = _clauses(" ".join(question.split()))
     asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
+
+
+def each_asked(question: str) -> tuple[str, ...]:
+    """What each of a message's questions asks first, in order, without repeats and without a bare yes or no: "what
+    actually is that? and why is my leg tingling" asks what it is and why."""
+    found: list[str] = []
+    asking = [s for s in _clauses(" ".join(question.split())) if s.endswith("?") or _ASKS.search(_OPENING.sub("", s))]
+    for sentence in asking if len(asking) > 1 else ():
+        first = [k for k in intents(sentence) if k != "yes_no"][:1]
+        if first and first[0] not in found:
+            found.append(first[0])
+    return tuple(found)
+
+
+_OPENING = re.compile(r"^(?:and|but|so|also|plus|oh|ok|okay)\b[,\s]*", re.IGNORECASE)
 
 
 def asks(text: str) -> bool:

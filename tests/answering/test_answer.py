@@ -363,6 +363,14 @@ def test_a_sentence_that_says_what_makes_it_worse_answers_a_yes_or_no():
     assert not unit_cue("yes_no", "Many people worry that exercise will make things worse.")
 
 
+def test_each_question_of_a_message_says_what_it_asks():
+    from assistant.answering.intent import each_asked
+
+    assert each_asked("physio says it's piriformis. what actually is that? and why is my leg tingling") == ("what_is", "cause")
+    assert each_asked("how much is the first visit? and are you open saturdays?") == ("cost", "hours")
+    assert each_asked("should i be stretching it hard?") == ()  # one question: its intents say it all
+
+
 def test_the_questions_own_words_say_what_is_asked():
     from assistant.answering.intent import intents
 

@@ -134,7 +134,7 @@ def _user(*messages: str) -> list[dict[str, str]]:
                   "My mum wants to come in with me, I get a bit nervous at appointments."),
             "welcome to bring a friend or family member", None, id="bringing someone is about the clinic"),
         pytest.param(  # "- Build strength steadily." is from the second half of a list a chunk boundary cut
-            "can I still do sport? what else helps?",
+            "what else helps?",
             _user("I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going down stairs and "
                   "after sitting in lessons."),
             "Things that often help with patellofemoral pain:\n- Build strength steadily.", None,
@@ -232,6 +232,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "daddy's got arthritis in his left hip and has his own da's old walking stick now but we cant agree which hand "
             "hes meant to hold it in lol. does it matter?", [],
             "held in the hand opposite the sore leg", None, id="which hand the stick goes in"),
+        pytest.param(  # two questions: what it is, and why the leg tingles
+            "the physio thinks it's piriformis syndrome. what is that exactly? and how come my leg tingles if it's a "
+            "muscle in my bum", [],
+            "the sciatic nerve nearby can become sensitive", None, id="what it is and why"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

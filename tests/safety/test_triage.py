@@ -238,3 +238,4 @@ def test_tingling_of_the_saddle_area_escalates_while_a_bum_muscle_does_not():
     assert triage("my leg is tingling and so is my bum").level == "emergency"
     assert triage("tingling down my leg and round my bottom").level == "emergency"
     assert triage("why is my leg tingling if its a bum muscle").level == "routine"
+    assert triage("how come my leg tingles if it's a muscle in my bum").level == "routine"
