@@ -66,7 +66,7 @@ _Q = {
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"
              r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:it|why|the reason|the cause|what|down to|from|because)|anything to do with|"
-             r"what(?:'s| is|s) (?:behind|at the root of) (?:it|this|that|them)|"
+             r"(?:what(?:'s| is|s)|(?:could|might|would|can) (?:that|this|it|the \w+|my \w+|his \w+|her \w+) be|be|is (?:that|this|it)) (?:behind|at the root of) (?:it|this|that|them)|"
              r"(?:is|was) (?:it|this|that) (?:something|anything) (?:i|she|he|they|we|you) (?:did|done|have done|'ve done|caused)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
