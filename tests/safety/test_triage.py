@@ -126,6 +126,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "i stand with my hip stuck out when i'm cutting (hairdresser) and now the outside of it hurts",  # at work
         "went over on my ankle stepping off the bus last week, the bruise has spread to my toes",  # an ordinary step
         "physio says it's piriformis. why is my leg tingling if its a bum muscle",  # the muscle, not the skin there
+        "tennis elbow since ripping the old decking up in the back garden, how long does it go on for?",  # a garden
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
