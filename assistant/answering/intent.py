@@ -45,6 +45,8 @@ _Q = {
              rf"(?:your|the|clinic|reception|surgery) (?:opening )?(?:hours|times)|(?:close|shut)(?: on| at| for| over)|closing time|(?:when|what time) (?:do|does) (?:you|the clinic|it|reception) (?:\w+ )?(?:close|shut|open|finish)|what time|when are you|(?:the )?(?:latest|earliest) (?:you|we|appointment|slot|time)\w*|what'?s the (?:latest|earliest))\b|"
              rf"\b{_WHEN}\b(?=.*\b{_BOOKING}\b)|\b{_BOOKING}\b(?=.*\b{_WHEN}\b)",
     "duration": r"\b(?:how long|how often|how frequently|how many (?:weeks|months|days|sessions|times)|when (?:will|can|should) (?:it|i|this)|"
+                # "when will her legs actually get stronger?"
+                r"when (?:will|would|do|does|should) (?:\w+ ){1,3}?(?:get|feel|be|become|start (?:to )?(?:get|feel)) (?:any )?(?:stronger|better|easier|less (?:sore|painful))|"
                 r"recover\w*|heal\w*|(?:get|feel) better|go away|(?:days|weeks|months) or (?:days|weeks|months|years)|(?:it|this|that|they|these|pain|symptoms?|flare\w*) (?:usually |normally |typically |will |would |should )?lasts?\b|lasts? (?:for|long)|"
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
                 r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix|"
@@ -151,7 +153,7 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 _ASKED = {
     "pain": _PAIN,
     "rest": _REST,
-    "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
+    "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:to take|taking|takes) (?:this|so) long\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
                 r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
     "cost": r"\bwhat (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back\b|\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",

@@ -236,6 +236,10 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "the physio thinks it's piriformis syndrome. what is that exactly? and how come my leg tingles if it's a "
             "muscle in my bum", [],
             "the sciatic nerve nearby can become sensitive", None, id="what it is and why"),
+        pytest.param(  # "in the room with me" asks whether someone may come in, as "come in with me" does
+            "can my husband come in the room with me? hes driving me and i dont want him sat in the car for an hour",
+            _user("booked in for thursday for my knee, first time ever at a physio"),
+            "welcome to bring a friend or family member", None, id="in the room with me"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
