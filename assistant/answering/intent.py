@@ -160,6 +160,9 @@ _ASKED = {
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b",
     "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
+    # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no
+    "serious": r"\b(?:should|do|need) (?:i|we|he|she|they) (?:\w+ )?(?:be )?(?:worried|concerned)\b|\bis (?:it|that|this) (?:something )?(?:to worry about|serious)\b|"
+               r"\b(?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:hurt|injured|done|damaged) (?:it|myself|himself|herself|my \w+|his \w+|her \w+) again\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
     # "her GP letter says 'subacromial pain' and she wants to know what that means" asks what it is, not when to see one
     "what_is": r"\bwhat (?:that|this|it|they|those|these|the \w+) (?:actually |even |really |exactly )?(?:means?|meant|stands? for)\b|"

@@ -20,7 +20,9 @@ def _table() -> tuple[tuple[str, re.Pattern[str]], ...]:
     data = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8"))["same"]
     out = []
     for word, phrases in data.items():
-        alternatives = sorted((re.escape(str(p).lower()) for p in phrases), key=len, reverse=True)
+        # a phrase written "re:..." is a pattern ("re:bump on the [ma]\\d+": a bump on the M53 or the A41)
+        alternatives = sorted((str(p)[3:] if str(p).startswith("re:") else re.escape(str(p).lower()) for p in phrases),
+                              key=len, reverse=True)
         out.append((str(word), re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])")))
     return tuple(out)
 

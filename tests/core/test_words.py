@@ -9,6 +9,9 @@ def test_a_visitors_word_brings_the_articles_word_along():
     assert with_synonyms("can I book myself in?").endswith("referral")
     assert with_synonyms("felt a pop at the back of my thigh").endswith("hamstring")
     assert with_synonyms("got rear-ended at the lights, neck is sore").endswith("whiplash")
+    # a phrase may be a pattern: a bump on the M53 or the A41 is a road accident, a bump on the head is not
+    assert with_synonyms("3 weeks since a bump on the m53, neck stiff again").endswith("whiplash")
+    assert "whiplash" not in with_synonyms("a bump on the head at football")
     # the side of the bottom that aches is the buttock; "my bum muscles" (the glutes) is left to the glutes article
     assert with_synonyms("deep ache in my right bum cheek when driving").endswith("buttock")
     assert "buttock" not in with_synonyms("are my bum muscles weak?")
