@@ -111,7 +111,7 @@ _CUE = {
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious|"
                r"better (?:thought of|described|understood|seen) as)\b",
-    "cause": r"\b(?:because|causes?(?! (?:pain|aching|an ache|stiffness|symptoms|discomfort|tenderness)\b)|(?<!not )caused|caused by|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
+    "cause": r"\b(?:because|causes?(?! (?:pain|aching|an ache|stiffness|symptoms|discomfort|tenderness)\b)|caused|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
              r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely|"
              r"encourag\w*|leads? to|add to|(?:puts?|putting) (?:extra )?(?:strain|stress|pressure)|changes? (?:how|the way)|"
              r"contribut\w*|plays? a part)\b",

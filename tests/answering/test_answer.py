@@ -371,11 +371,12 @@ def test_each_question_of_a_message_says_what_it_asks():
     assert each_asked("should i be stretching it hard?") == ()  # one question: its intents say it all
 
 
-def test_a_sentence_about_symptoms_or_a_myth_is_not_the_cause():
+def test_a_sentence_about_symptoms_is_not_the_cause():
     from assistant.answering.intent import unit_cue
 
     assert not unit_cue("cause", "Tennis elbow causes pain on the outside of the elbow, especially when you grip.")
-    assert not unit_cue("cause", "Tennis elbow is not caused by inflammation in the way people often assume.")
+    # "is it something I did?" is answered by what does not cause it
+    assert unit_cue("cause", "PGP is not caused by anything you have done wrong.")
     assert unit_cue("cause", "Sciatica is usually caused by an irritated nerve root in the lower back.")
     assert unit_cue("cause", "A sudden jolt can cause a sprain.")
 
