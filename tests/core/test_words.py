@@ -12,6 +12,8 @@ def test_a_visitors_word_brings_the_articles_word_along():
     # a phrase may be a pattern: a bump on the M53 or the A41 is a road accident, a bump on the head is not
     assert with_synonyms("3 weeks since a bump on the m53, neck stiff again").endswith("whiplash")
     assert "whiplash" not in with_synonyms("a bump on the head at football")
+    # "could it still start hurting later?" is what the whiplash article answers with "or the next day"
+    assert with_synonyms("felt fine at the time, could my neck still start hurting later?").endswith("the next day")
     # the side of the bottom that aches is the buttock; "my bum muscles" (the glutes) is left to the glutes article
     assert with_synonyms("deep ache in my right bum cheek when driving").endswith("buttock")
     assert "buttock" not in with_synonyms("are my bum muscles weak?")
