@@ -127,6 +127,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "went over on my ankle stepping off the bus last week, the bruise has spread to my toes",  # an ordinary step
         "physio says it's piriformis. why is my leg tingling if its a bum muscle",  # the muscle, not the skin there
         "tennis elbow since ripping the old decking up in the back garden, how long does it go on for?",  # a garden
+        "my shoulder ultrasound came back saying small partial thickness tear in the rotator cuff. is a tear bad?",  # a report
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -233,6 +234,11 @@ def test_urgent_and_injury_replies_come_first_and_forbid_self_care():
 def test_an_edge_or_cutting_that_is_a_crisis_still_is(message):
     # the edge of a bed and cutting hair are not; a bridge's edge and cutting oneself are
     assert triage(message).level == "emergency", triage(message).rules
+
+
+def test_a_tearing_pain_escalates_while_a_scan_reports_tear_does_not():
+    assert triage("had a scan last week and now sudden tearing pain in my back").level == "emergency"
+    assert triage("sudden tearing pain in my back and chest").level == "emergency"
 
 
 def test_tingling_of_the_saddle_area_escalates_while_a_bum_muscle_does_not():
