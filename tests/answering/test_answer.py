@@ -465,6 +465,8 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("he keeps his wallet in his back pocket and asks if that could be behind it.")[0] == "cause"
     assert intents("physio gave her strengthening stuff. when will her legs actually get stronger?")[0] == "duration"
     assert intents("my knee clicks. should I be worried?")[0] == "serious"  # not a bare yes or no
+    assert intents("new job on my feet all day, now my heel hurts. could the job have brought it on?")[0] == "cause"
+    assert intents("woke up with my neck stiff as anything. what on earth did that?")[0] == "cause"
     assert intents("been doing stretches 3 weeks, only a tiny bit better. is it normal for it to take this long")[0] == "duration"
     assert intents("is it done it yet?")[:1] != ("cause",)
     # a GP or a scan in the story tells what happened; asked about, it is a question of when to see someone
