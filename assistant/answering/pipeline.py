@@ -106,8 +106,7 @@ class Assistant:
         follow = query != q
         try:
             # a follow-up rewritten without a model is the conversation: its newest question alone has no topic
-            searched = without_movements(query)
-            result = self.retriever.search(searched, whole=True) if follow and not self.chat_model else self.retriever.search(searched)
+            result = self.retriever.search(without_movements(query), whole=follow and not self.chat_model)
         except StoreError:
             if not prefix:
                 raise  # nothing to say without the articles: the caller answers 503

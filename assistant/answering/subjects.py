@@ -87,7 +87,7 @@ def _exercise_names() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _movement_places() -> re.Pattern[str]:
     words = "|".join(re.escape(str(w)) for w in _vocabulary().get("movement_words", ()))
-    return re.compile(rf"(?<![\w'])(?:{words}) (?:your|the other|the opposite|your other|your opposite|one) (?:other |opposite )?[\w'-]+",
+    return re.compile(rf"(?<![\w'])(?:{words}) (?:your|the other|the opposite|one) (?:other |opposite )?[\w'-]+",
                       re.IGNORECASE)
 
 
