@@ -16,6 +16,7 @@ def test_a_visitors_word_brings_the_articles_word_along():
     assert with_synonyms("felt fine at the time, could my neck still start hurting later?").endswith("the next day")
     assert "damaging your joint" in with_synonyms("he says walking is just wearing the joint away faster")
     assert "damaging your joint" in with_synonyms("am I wearing my knees out doing these?")
+    assert "damaging your joint" in with_synonyms("surely I'm grinding them down further?")
     assert with_synonyms("why does my heel hurt so much when i first get out of bed?").endswith("overnight")
     # the side of the bottom that aches is the buttock; "my bum muscles" (the glutes) is left to the glutes article
     assert with_synonyms("deep ache in my right bum cheek when driving").endswith("buttock")
