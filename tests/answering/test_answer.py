@@ -709,6 +709,7 @@ def test_a_body_part_is_an_articles_subject_only_when_its_front_matter_names_it(
     # the Achilles told as a visitor sees it, which no article covers
     assert "achilles" in subjects("the back of my ankle, the thick tendon just above the heel, is sore")
     assert "achilles" not in subjects("pain under my heel first thing in the morning")
+    assert subjects("had twins 6 months ago and there's still a gap down the middle of my tummy") == {"diastasis"}
     heel = "Plantar heel pain: easing pain under the heel foot and ankle"
     assert about(heel, "foot and ankle", heel + " Calf stretch against a wall", {"calf"}, "how long do I hold the calf stretch?")
 
