@@ -181,7 +181,8 @@ _ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?
 
 
 def _clauses(text: str) -> list[str]:
-    # a dash between spaces ends a clause as a full stop does
+    # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is it
+    # just one big muscle?" asks about the muscle, not about pilates
     return [c for s in split_sentences(text) for c in re.split(r"\s+[-–—]+\s+", s) if c]
 
 
@@ -189,11 +190,13 @@ def asking_part(question: str) -> str:
     """The sentences that ask (ending with "?", else one that asks without it), or the last sentence: "When I do
     my exercises it aches. Should I stop?" asks whether to stop, not for exercises; "Caller ... wants to know how
     long before she sees an improvement. She's three weeks into her exercises." asks how long."""
-    # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is
-    # it just one big muscle?" asks about the muscle, not about pilates
     sentences = _clauses(" ".join(question.split()))
     asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
+
+
+#: Words that open a further question without changing it ("and why ...", "but is it ...").
+_OPENING = re.compile(r"^(?:and|but|so|also|plus|oh|ok|okay)\b[,\s]*", re.IGNORECASE)
 
 
 def each_asked(question: str) -> tuple[str, ...]:
@@ -206,9 +209,6 @@ def each_asked(question: str) -> tuple[str, ...]:
         if first and first[0] not in found:
             found.append(first[0])
     return tuple(found)
-
-
-_OPENING = re.compile(r"^(?:and|but|so|also|plus|oh|ok|okay)\b[,\s]*", re.IGNORECASE)
 
 
 def asks(text: str) -> bool:
@@ -232,7 +232,8 @@ def intents(question: str) -> tuple[str, ...]:
     first = _intents(ask) if ask != q else ()
     # the story's "the GP said it's arthritis" or "the scan showed a small tear" tells what happened: only the
     # sentences that ask make it a question of when to see someone
-    told = () if ask == q or _SEEING.sub("", q) == q or _Q_RE["when_to_see"].search(_SEEING.sub("", q)) else ("when_to_see",)
+    story = _SEEING.sub("", q)
+    told = ("when_to_see",) if ask != q and story != q and not _Q_RE["when_to_see"].search(story) else ()
     return (*first, *(k for k in _intents(q) if k not in first and k not in told))
 
 
