@@ -128,6 +128,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "physio says it's piriformis. why is my leg tingling if its a bum muscle",  # the muscle, not the skin there
         "tennis elbow since ripping the old decking up in the back garden, how long does it go on for?",  # a garden
         "my shoulder ultrasound came back saying small partial thickness tear in the rotator cuff. is a tear bad?",  # a report
+        "what's your phone number, i'd rather ring, i'm hopeless with online things",  # hopeless at a task
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -246,3 +247,9 @@ def test_tingling_of_the_saddle_area_escalates_while_a_bum_muscle_does_not():
     assert triage("tingling down my leg and round my bottom").level == "emergency"
     assert triage("why is my leg tingling if its a bum muscle").level == "routine"
     assert triage("how come my leg tingles if it's a muscle in my bum").level == "routine"
+
+
+def test_a_baby_moving_less_in_pregnancy_escalates_however_it_is_said():
+    assert triage("32 wks pregnant and the baby hasnt been moving much today").level == "emergency"
+    assert triage("34 weeks pregnant, baby has not been moving very much since this morning").level == "emergency"
+    assert triage("pregnant and the baby is moving loads, just sore hips").level == "routine"
