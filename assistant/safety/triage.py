@@ -131,7 +131,7 @@ def clauses(text: str) -> list[str]:
 # --------------------------------------------------------------------------- negation, questions, the past
 
 _NEGATION = re.compile(
-    r"\b(?:no|not(?! (?:just|only)\b)|never|without|none|nor|neither|(?<!from )nothing|free of|deny|denies|denied|"
+    r"\b(?:no|not(?! (?:just|only|judge|going to lie|gonna lie|to be dramatic|to worry you)\b)|never|without|none|nor|neither|(?<!from )nothing|free of|deny|denies|denied|"
     r"no sign of|no signs of|no problems? with|no issues? with|no trouble|no change in|no changes? (?:to|in|with)|"
     r"ruled out|negative for)\b"
 )
