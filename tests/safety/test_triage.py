@@ -271,7 +271,9 @@ def test_pregnancy_warning_signs_escalate_however_they_are_said(message):
 @pytest.mark.parametrize(
     "message",
     ["pregnant and the baby is moving loads, just sore hips", "pregnant and my gums bleed when i brush",
-     "pregnant, baby kicking loads, sore pelvis"],
+     "pregnant, baby kicking loads, sore pelvis",
+     "my daughter is 30 weeks pregnant, she's not moving around much because of her pelvis, can you help?",
+     "28 weeks pregnant and my legs cramp every few minutes at night, any stretches?"],
 )
 def test_a_lively_baby_or_bleeding_gums_in_pregnancy_do_not_escalate(message):
     assert triage(message).level == "routine", triage(message).rules
