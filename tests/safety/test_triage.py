@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from triage_eval import Case, load, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2", "holdout_ae1", "holdout_ae2", "holdout_af1", "holdout_af2", "holdout_ag1", "holdout_ag2", "holdout_ah1", "holdout_ah2", "holdout_ai1", "holdout_ai2", "holdout_aj1", "holdout_aj2", "holdout_ak1", "holdout_ak2", "holdout_al1", "holdout_al2", "holdout_am1", "holdout_am2", "holdout_an1", "holdout_an2", "holdout_ao1", "holdout_ao2", "holdout_ap1", "holdout_ap2", "holdout_aq1", "holdout_aq2", "holdout_ar1", "holdout_ar2", "holdout_ar3", "holdout_ar4")
+SETS = ("dev_a", "dev_b", "holdout_c", "holdout_d", "dev_e1", "dev_e2", "holdout_f1", "holdout_f2", "holdout_g1", "holdout_g2", "holdout_h1", "holdout_h2", "holdout_i1", "holdout_i2", "holdout_j1", "holdout_j2", "holdout_k1", "holdout_k2", "holdout_l1", "holdout_l2", "holdout_m1", "holdout_m2", "holdout_n1", "holdout_n2", "holdout_o1", "holdout_o2", "holdout_p1", "holdout_p2", "holdout_q1", "holdout_q2", "holdout_r1", "holdout_r2", "holdout_s1", "holdout_s2", "holdout_t1", "holdout_t2", "holdout_u1", "holdout_u2", "holdout_v1", "holdout_v2", "routine_w1", "routine_w2", "holdout_x1", "holdout_x2", "holdout_y1", "holdout_y2", "holdout_z1", "holdout_z2", "holdout_aa1", "holdout_aa2", "holdout_ab1", "holdout_ab2", "holdout_ac1", "holdout_ac2", "holdout_ad1", "holdout_ad2", "holdout_ae1", "holdout_ae2", "holdout_af1", "holdout_af2", "holdout_ag1", "holdout_ag2", "holdout_ah1", "holdout_ah2", "holdout_ai1", "holdout_ai2", "holdout_aj1", "holdout_aj2", "holdout_ak1", "holdout_ak2", "holdout_al1", "holdout_al2", "holdout_am1", "holdout_am2", "holdout_an1", "holdout_an2", "holdout_ao1", "holdout_ao2", "holdout_ap1", "holdout_ap2", "holdout_aq1", "holdout_aq2", "holdout_ar1", "holdout_ar2", "holdout_ar3", "holdout_ar4", "holdout_ar5")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -130,6 +130,7 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "my shoulder ultrasound came back saying small partial thickness tear in the rotator cuff. is a tear bad?",  # a report
         "what's your phone number, i'd rather ring, i'm hopeless with online things",  # hopeless at a task
         "the double chin exercise for my neck, how long do you hold it before you let go?",  # a chin tuck, not double vision
+        "think i overdosed on lunges yesterday, thighs burning, normal doms?",  # a workout, not tablets
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -292,3 +293,8 @@ def test_a_bump_on_the_roundabout_is_an_accident_for_the_neck_rule():
 def test_cannot_get_comfy_at_night_with_a_shoulder_is_not_night_pain():
     turns = ["my shoulder hurts lifting my arm out to the side", "physio said impingement", "and at night? cant get comfy at all"]
     assert triage_conversation(turns).level == "routine"
+
+
+def test_a_threat_reported_with_if_i_tell_anyone_is_not_a_hypothetical():
+    message = "my mums boyfriend twisted my arm behind my back last night and he said if i tell anyone it'll be worse"
+    assert triage(message).level == "emergency", triage(message).rules
