@@ -64,7 +64,7 @@ TIED = 0.15
 
 #: Answers looked for in every section of the best article: those with a shape, and "it is common", "does not mean
 #: you have re-injured it" ("have I set myself back?" is answered under "What helps").
-_LOOKED_FOR = SHAPED | {"serious", "rest"}
+_LOOKED_FOR = SHAPED | {"serious", "rest", "sessions"}
 
 #: Questions an instruction does not answer: why it happens, what it is.
 _NOT_TOLD = frozenset({"cause", "what_is"})

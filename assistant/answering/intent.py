@@ -32,6 +32,8 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
          r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off|"
          r"(?:keep|keeping|stay|staying) off (?:it|them|my \w+|his \w+|her \w+|the \w+)(?: \w+)? (?:completely|altogether|totally|entirely)|crutches)")
 _Q = {
+    # "how many sessions will I need all in?" asks how many, whatever it will cost
+    "sessions": r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b",
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what(?:'ll| would| will| does| did) (?:\w+ ){1,4}?set (?:us|me|you|him|her|them) back|"
@@ -103,6 +105,7 @@ _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
 
 #: The shape of an answer of each kind, in a sentence or list item.
 _CUE = {
+    "sessions": r"\bsessions\b|\bnumber of (?:sessions|appointments|treatments|visits)\b",
     "cost": r"£\s?\d|\b\d+ ?(?:pounds|p)\b|\b(?:costs?|price|fee|charged?|free)\b",
     "hours": r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
              r"weekday|weekend|bank holiday|closed|open)\w*\b",
@@ -130,6 +133,7 @@ _CUE = {
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
 
 _HEADING = {
+    "sessions": r"\b(?:sessions|cost|how many)\b",
     "cost": r"\b(?:cost|price|fee|charges?|pay|insurance)\b",
     "hours": r"\b(?:opening|hours|open)\b",
     "duration": r"\b(?:how long|how often|how frequently|recover\w*|outlook|return\w*|get(?:ting)? back|timescale|prognosis)\b",
@@ -151,11 +155,16 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
+    "sessions": r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b",
     "pain": _PAIN,
     "rest": _REST,
     "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:to take|taking|takes) (?:this|so) long\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
                 r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
-                r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b",
+                r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b|"
+                # "is this a few days job or am i looking at ages?", "when should he expect to notice a difference?"
+                r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
+                r"\b(?:months|weeks|years) and (?:months|weeks|years)\b|"
+                r"\b(?:when|how soon|how long (?:before|till|until)|expect to) (?:\w+ ){0,4}?(?:notice|see|feel) (?:a |any )?(?:\w+ )?(?:difference|improvement|results?|benefit)\b",
     "cost": r"\bwhat (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back\b|\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b|"
              # "could the job have brought it on?", "what on earth did that?": a yes or no about a cause asks the cause
@@ -165,7 +174,9 @@ _ASKED = {
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no
     "serious": r"\b(?:should|do|need) (?:i|we|he|she|they) (?:\w+ )?(?:be )?(?:worried|concerned)\b|\bis (?:it|that|this) (?:something )?(?:to worry about|serious)\b|"
-               r"\b(?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:hurt|injured|done|damaged) (?:it|myself|himself|herself|my \w+|his \w+|her \w+) again\b",
+               r"\b(?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:hurt|injured|done|damaged) (?:it|myself|himself|herself|my \w+|his \w+|her \w+) again\b|"
+               # "am i making a fuss or is something actually wrong?"
+               r"\b(?:making|make|made) a fuss\b|\bover-?react\w*\b|\b(?:is|be) (?:there )?something (?:actually |really |properly |seriously )?wrong\b",
     "hours": r"\bwhat time\b|\bopening hours\b|\bare you open\b|\bwhen are you open\b|\bopen (?:on|at|until|till)\b",
     # "her GP letter says 'subacromial pain' and she wants to know what that means" asks what it is, not when to see one
     "what_is": r"\bwhat (?:that|this|it|they|those|these|the \w+) (?:actually |even |really |exactly )?(?:means?|meant|stands? for)\b|"
@@ -245,7 +256,7 @@ _REPORTED_JUDGEMENT = re.compile(_REPORTED + r" (?:\w+ )?(?:has|have|needs?|shou
 
 def _intents(q: str) -> tuple[str, ...]:
     found = [k for k, pattern in _Q_RE.items() if pattern.search(q)]
-    order = ["cost", "hours", "pain", "rest", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
+    order = ["sessions", "cost", "hours", "pain", "rest", "exercises", "duration", "when_to_see", "serious", "cause", "what_is", "helps", "yes_no"]
     # "should I do the ITB stretch?" asks for a judgement, not for exercises; so does a caller's question passed on
     # ("Caller wants to know if she has to get a letter from her GP"), when nothing else is asked outright
     if "yes_no" in found and (("?" not in q and _REPORTED_JUDGEMENT.search(q)) or _JUDGEMENT.search(q)):

@@ -134,7 +134,7 @@ class Assistant:
         # off the elbow)
         message = " ".join([focus, *earlier]) if follow else focus
         service = subjects(asking_part(q)) & services()
-        if intents(asked)[:1] in (("cost",), ("hours",)):
+        if intents(asked)[:1] in (("cost",), ("hours",), ("sessions",)):
             # a price or opening-hours question is about the clinic, whatever body part it names
             wanted, message = wanted & services(), ""
             result = self._clinic_pages_first(result, focus)

@@ -21,6 +21,13 @@ def test_a_visitors_word_brings_the_articles_word_along():
     # the side of the bottom that aches is the buttock; "my bum muscles" (the glutes) is left to the glutes article
     assert with_synonyms("deep ache in my right bum cheek when driving").endswith("buttock")
     assert "buttock" not in with_synonyms("are my bum muscles weak?")
+    # "go through her doctor first" asks about a referral, whoever's doctor it is
+    assert with_synonyms("does she have to go through her doctor first?").endswith("gp referral")
+    assert with_synonyms("do I need to see my doc first?").endswith("gp referral")
+    # a neck brace is what the articles call a soft collar; how many sessions is their likely number
+    assert with_synonyms("mum's found an old foam neck brace, should i wear it?").endswith("soft collars")
+    assert with_synonyms("roughly how many sessions will I need all in?").endswith("number of sessions")
+    assert "number of sessions" not in with_synonyms("how many goes of each stretch?")
 
 
 def test_whole_words_only_and_nothing_said_twice():
