@@ -80,8 +80,12 @@ _Q = {
              r"(?:that|that's|thats|that has|what|what's|whats|what has|which has|which) (?:done|caused|started|brought on) (?:it|this|that)\b|"
              r"(?:is|was|could|might|would) (?:it|that|this) (?:be )?(?:just )?(?:my|the|his|her|their|all the|this|that) (?:\w+ ){1,3}?(?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame)|"
-             r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their))\b",
+             r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their)|"
+             # "could the road be doing it?", "what's going on?"
+             r"(?:could|can|might|would|is|was) (?:the |my |a |all (?:the |that |this )?|that |this )?(?:\w+ ){1,3}?be (?:what(?:'s| is)? )?(?:doing|causing|behind|triggering) (?:it|this|that|them)|"
+             r"what(?:'s| is|s) (?:actually |really )?going on)\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
+             r"how (?:am|are|is) (?:i|we|she|he|they|you) (?:meant|supposed) to|what (?:else )?(?:am|are) (?:i|we) (?:missing|doing wrong)|"
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
              r"(?:anything|something|things?|what) (?:\w+ ){0,2}?(?:i|we|she|he|they) (?:can|could|should|might) (?:change|tweak|adjust|do differently)|"
@@ -169,7 +173,8 @@ _ASKED = {
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b|"
              # "could the job have brought it on?", "what on earth did that?": a yes or no about a cause asks the cause
              r"\b(?:could|can|might|would|did|does|has|have) (?:\w+ ){0,4}?(?:brought (?:it|this|that|them) on|brought on|caused|triggered|set (?:it|this|that|them) off)\b|"
-             r"\bwhat (?:on earth |the heck |else )?(?:did|caused|has done|'s done|would do|could do) (?:that|this|it)\b",
+             r"\bwhat (?:on earth |the heck |else )?(?:did|caused|has done|'s done|would do|could do) (?:that|this|it)\b|"
+             r"\b(?:could|can|might|would) (?:the |my |a |all (?:the |that |this )?|that |this )?(?:\w+ ){1,3}?be (?:what(?:'s| is)? )?(?:doing|causing|behind|triggering) (?:it|this|that|them)\b",
     "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no

@@ -305,7 +305,10 @@ class Retriever:
         hits = [replace(h, about=about, region=region)
                 for h in hits for about, region in [index.about.get(h.source, (h.title, ""))]]
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
-        return SearchResult(query=query, hits=tuple(with_units(store, hits)), best_relevance=best, query_vector=vectors[0])
+        # a search within a conversation's articles is put back in the conversation's order (``refocus``): any of
+        # them may come first, so each gets its vectors for every passage
+        hits = with_units(store, hits, every=within is not None)
+        return SearchResult(query=query, hits=tuple(hits), best_relevance=best, query_vector=vectors[0])
 
 
 def _keyword_scores(bm25, text: str, texts: Sequence[str]) -> np.ndarray:
@@ -316,13 +319,15 @@ def _keyword_scores(bm25, text: str, texts: Sequence[str]) -> np.ndarray:
     return scores
 
 
-def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3) -> list:
+def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3, every: bool = False) -> list:
     """The best passages of the best articles, with their per-sentence vectors (one store call).
 
     The best article's every passage gets them: the sentence that answers may sit in a section
-    that search ranked lower ("how long?" answered under "What helps").
+    that search ranked lower ("how long?" answered under "What helps"). ``every``: each passage of
+    each hit gets them.
     """
-    wanted = [p.chunk_id for rank, h in enumerate(hits[:articles]) for p in (h.passages if rank == 0 else h.passages[:passages])]
+    chosen = hits if every else hits[:articles]
+    wanted = [p.chunk_id for rank, h in enumerate(chosen) for p in (h.passages if rank == 0 or every else h.passages[:passages])]
     try:
         vectors = store.unit_vectors(wanted) if wanted else {}
     except Exception:  # noqa: BLE001 - sentences are then chosen without vectors

@@ -453,6 +453,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("bottom of my heel is agony. is this a few days job or am i looking at ages??")[0] == "duration"
     assert intents("doing his sit to stand exercises a fortnight. When should he expect to notice a difference?")[0] == "duration"
     assert intents("barely a scratch on the car but my neck is sore. am i making a fuss or is something actually wrong?")[0] == "serious"
+    assert intents("now my knee hurts on the outside. could the road be doing it?")[0] == "cause"
+    assert intents("my bum muscles should be strong but they always feel tight. whats going on")[0] == "cause"
+    assert intents("34 wks pregnant. how am i meant to get in and out of the car without it hurting?")[0] == "helps"
+    assert intents("how long am i meant to hold it?")[0] == "duration"
     assert "cost" not in intents("is it all in my head?")
     assert intents("roughly what would the first appointment set me back?")[0] == "cost"
     assert intents("will running on it set me back?")[0] != "cost"  # a setback

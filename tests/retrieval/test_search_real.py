@@ -171,6 +171,19 @@ def test_search_within_articles_ranks_only_their_passages(real):
     assert len(set(everywhere)) > len(inside)
 
 
+def test_every_passage_of_a_search_within_articles_has_its_sentence_vectors(real):
+    """A follow-up's passages are put back in the conversation's order, so whichever article comes first
+    is scored by meaning, sentence by sentence (it was not when search ranked it fourth for the follow-up)."""
+    within = [h.source for h in real.retriever.search("got rear ended last week, neck is stiff and sore", k=5).hits]
+    inside = real.retriever.search("anything i should change in the van?", k=5, floor=-1.0, within=within).hits
+    assert len(inside) >= 4
+    for hit in inside:
+        assert all(p.units is not None and len(p.units) > 0 for p in hit.passages), slug(hit)
+    # an ordinary search keeps the vectors to the passages the answer can quote
+    ordinary = real.retriever.search("anything i should change in the van?", k=5, floor=-1.0).hits
+    assert any(p.units is None for h in ordinary[3:] for p in h.passages)
+
+
 @pytest.mark.parametrize(
     ("story", "question", "expected"),
     [
