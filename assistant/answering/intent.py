@@ -77,7 +77,7 @@ _Q = {
              r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
              # "is it the job that's done it?", "would that be what's done it?", "is it my setup doing it?"
-             r"(?:that|that's|thats|that has|what|what's|whats|what has|which has|which) (?:done|caused|started|brought on) (?:it|this|that)\b|"
+             r"(?:that|that's|thats|that has|what|what's|whats|what has|which has|which) (?:done|did|caused|started|brought on) (?:it|this|that)\b|"
              r"(?:is|was|could|might|would) (?:it|that|this) (?:be )?(?:just )?(?:my|the|his|her|their|all the|this|that) (?:\w+ ){1,3}?(?:doing|causing) (?:it|this|that)|"
              r"(?:could|can|might|would) (?:the |my |a |all )?\w+ be (?:why|the (?:reason|cause)|to blame)|"
              r"what (?:have|has|did) (?:i|he|she|they|we) (?:\w+ )?(?:done|do) to (?:it|this|that|my|his|her|their)|"
@@ -174,7 +174,9 @@ _ASKED = {
              # "could the job have brought it on?", "what on earth did that?": a yes or no about a cause asks the cause
              r"\b(?:could|can|might|would|did|does|has|have) (?:\w+ ){0,4}?(?:brought (?:it|this|that|them) on|brought on|caused|triggered|set (?:it|this|that|them) off)\b|"
              r"\bwhat (?:on earth |the heck |else )?(?:did|caused|has done|'s done|would do|could do) (?:that|this|it)\b|"
-             r"\b(?:could|can|might|would) (?:the |my |a |all (?:the |that |this )?|that |this )?(?:\w+ ){1,3}?be (?:what(?:'s| is)? )?(?:doing|causing|behind|triggering) (?:it|this|that|them)\b",
+             r"\b(?:could|can|might|would) (?:the |my |a |all (?:the |that |this )?|that |this )?(?:\w+ ){1,3}?be (?:what(?:'s| is)? )?(?:doing|causing|behind|triggering) (?:it|this|that|them)\b|"
+             # "was it their rubbish pillows??": a cause named and asked about ("is it just your bum?" asks what they are)
+             r"\bwas it (?:just |really |actually |all )?(?:the|their|my|his|her|your|our|those|these|that) (?!(?:same|best|right|wrong|worst|only|one|ones|kind|type|difference|normal|usual|end)\b)(?:\w+ ){0,2}?\w+\W*$",
     "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no

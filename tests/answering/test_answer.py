@@ -457,6 +457,9 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("my bum muscles should be strong but they always feel tight. whats going on")[0] == "cause"
     assert intents("34 wks pregnant. how am i meant to get in and out of the car without it hurting?")[0] == "helps"
     assert intents("how long am i meant to hold it?")[0] == "duration"
+    assert intents("woke up with my neck locked after a night at the in-laws. was it their rubbish pillows??")[0] == "cause"
+    assert intents("was it the gardening that did it?")[0] == "cause"
+    assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
     assert "cost" not in intents("is it all in my head?")
     assert intents("roughly what would the first appointment set me back?")[0] == "cost"
     assert intents("will running on it set me back?")[0] != "cost"  # a setback

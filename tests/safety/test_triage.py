@@ -131,10 +131,19 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "what's your phone number, i'd rather ring, i'm hopeless with online things",  # hopeless at a task
         "the double chin exercise for my neck, how long do you hold it before you let go?",  # a chin tuck, not double vision
         "think i overdosed on lunges yesterday, thighs burning, normal doms?",  # a workout, not tablets
+        # the pain hurts or hits a person, not another person (these were read as someone being hurt at home)
+        "it hurts me to bend over to put my socks on",
+        "my knee hurts me when i kneel at church",
+        "rear ended this morning, feel fine. my mum reckons it'll hit me later, is that true?",
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
     assert triage(message).level == "routine", triage(message).rules
+
+
+@pytest.mark.parametrize("message", ["he hits me and my ribs hurt", "my wife hit me with a pan", "my dad kicks me when he's drunk"])
+def test_a_person_hurting_someone_is_still_an_emergency(message):
+    assert triage(message).level == "emergency" and "safeguarding_abuse" in triage(message).rules
 
 
 def test_regional_words_and_softeners_are_read_as_the_patterns_expect():
