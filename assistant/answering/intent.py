@@ -58,6 +58,8 @@ _Q = {
                 r"takes? (?:weeks|months|years|ages|a while)|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
                 r"(?:once|twice|\w+ times) (?:a|per) (?:day|week) or (?:more|less|twice|two|three|so))\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
+               # "is pelvic pain in pregnancy actually common or am i just unlucky?"
+               r"how common|(?:is|are) (?:it|this|that|they|these|\w+(?: \w+){0,5}) (?:actually |really |very |quite |that |even )?common|just unlucky|"
                r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"(?:is|was|could) (?:that|this|it) (?:be )?a sign\b|(?:hurt|injured|done) (?:it|myself|my \w+) again|"
                r"should i be worried|wear(?:ing|s)? (?:(?:it|them|the \w+|his \w+|her \w+|my \w+) )?(?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
@@ -115,7 +117,7 @@ _CUE = {
              r"weekday|weekend|bank holiday|closed|open)\w*\b",
     "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve|half an|an)\b[\w\s-]{0,12}?"
                 r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?)\b",
-    "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|"
+    "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|one in (?:two|three|four|five|six|ten|\d+)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious|"
                r"better (?:thought of|described|understood|seen) as)\b",
     "cause": r"\b(?:because|causes?(?! (?:pain|aching|an ache|stiffness|symptoms|discomfort|tenderness)\b)|caused|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"

@@ -460,6 +460,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("woke up with my neck locked after a night at the in-laws. was it their rubbish pillows??")[0] == "cause"
     assert intents("was it the gardening that did it?")[0] == "cause"
     assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
+    assert intents("is pelvic pain in pregnancy actually common or am i just unlucky?")[0] == "serious"
     assert "cost" not in intents("is it all in my head?")
     assert intents("roughly what would the first appointment set me back?")[0] == "cost"
     assert intents("will running on it set me back?")[0] != "cost"  # a setback

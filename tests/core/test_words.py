@@ -28,6 +28,7 @@ def test_a_visitors_word_brings_the_articles_word_along():
     assert with_synonyms("mum's found an old foam neck brace, should i wear it?").endswith("soft collars")
     assert with_synonyms("roughly how many sessions will I need all in?").endswith("number of sessions")
     assert "number of sessions" not in with_synonyms("how many goes of each stretch?")
+    assert with_synonyms("can weak bum muscles give you knee pain?").endswith("glutes")
 
 
 def test_whole_words_only_and_nothing_said_twice():
