@@ -727,6 +727,10 @@ def test_a_body_part_is_an_articles_subject_only_when_its_front_matter_names_it(
     stretch = "the stretch for my sore bum where you cross your ankle over the other knee, how long do I hold it?"
     assert named_subjects(stretch) == frozenset({"buttock"})
     assert named_subjects("my knee hurts when I cross my legs") == frozenset({"knee"})
+    # "on your elbow" is where an exercise is done ("on" once read as true in the YAML list)
+    side_plank = "itb rehab - the one where you're propped on your elbow on your side, knees bent. how long do i hold it?"
+    assert named_subjects(side_plank) == frozenset({"knee"})
+    assert named_subjects("my elbow hurts when i lean on it") == frozenset({"elbow"})
     # the Achilles told as a visitor sees it, which no article covers
     assert "achilles" in subjects("the back of my ankle, the thick tendon just above the heel, is sore")
     assert "achilles" not in subjects("pain under my heel first thing in the morning")
