@@ -96,7 +96,7 @@ _Q = {
              r"still (?:go|run|play|work|train|exercise|do))\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
-    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)|or (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
+    "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|who (?:should|do|can|could|would) (?:i|she|he|they|we) (?:see|talk to|speak to|go to|ask)|(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)|or (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
@@ -128,7 +128,7 @@ _CUE = {
              r"take (?:regular |short |frequent )?breaks?|adjust|break up|spread|support your|swap|switch)\b",
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
-    "when_to_see": r"\b(?:see (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
+    "when_to_see": r"\b(?:(?:see|speak to|talk to) (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
                    r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
     "pain": r"\b(?:out of 10|pain guide|acceptable|settles? (?:by|within|back)|(?:mild|some|a little|small amount of) discomfort|usually fine)\b",

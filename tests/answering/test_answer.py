@@ -461,6 +461,9 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("was it the gardening that did it?")[0] == "cause"
     assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
     assert intents("is pelvic pain in pregnancy actually common or am i just unlucky?")[0] == "serious"
+    assert "when_to_see" in intents("not sleeping since the crash, keep reliving it. is that normal? who should i talk to?")
+    from assistant.answering.intent import unit_cue
+    assert unit_cue("when_to_see", "Speak to your GP if you are struggling with low mood, anxiety or flashbacks.")
     assert "cost" not in intents("is it all in my head?")
     assert intents("roughly what would the first appointment set me back?")[0] == "cost"
     assert intents("will running on it set me back?")[0] != "cost"  # a setback
