@@ -12,6 +12,9 @@ def test_a_visitors_word_brings_the_articles_word_along():
     # a phrase may be a pattern: a bump on the M53 or the A41 is a road accident, a bump on the head is not
     assert with_synonyms("3 weeks since a bump on the m53, neck stiff again").endswith("whiplash")
     assert "whiplash" not in with_synonyms("a bump on the head at football")
+    assert with_synonyms("only a little bump in the asda car park, barely a scratch").endswith("whiplash")
+    assert with_synonyms("someone nudged the back of my car at 5mph").endswith("whiplash")
+    assert "whiplash" not in with_synonyms("I parked the car in the car park and walked")
     # "could it still start hurting later?" is what the whiplash article answers with "or the next day"
     assert with_synonyms("felt fine at the time, could my neck still start hurting later?").endswith("the next day")
     assert "damaging your joint" in with_synonyms("he says walking is just wearing the joint away faster")
