@@ -31,9 +31,10 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
          r"(?:stop|stopping|give up|giving up) (?:\w+ ){0,3}?(?:altogether|completely|totally|entirely|for good)|stop using|"
          r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off|"
          r"(?:keep|keeping|stay|staying) off (?:it|them|my \w+|his \w+|her \w+|the \w+)(?: \w+)? (?:completely|altogether|totally|entirely)|crutches)")
+#: "How many sessions will I need all in?" asks how many, whatever it will cost.
+_SESSIONS = r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b"
 _Q = {
-    # "how many sessions will I need all in?" asks how many, whatever it will cost
-    "sessions": r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b",
+    "sessions": _SESSIONS,
     # "how much pain is OK?" asks about pain, not money
     "cost": r"\b(?:how much(?! (?:pain|discomfort|exercise|rest|walking|running|weight|activity|time|sleep|stretching|movement|longer|is too much)\b)(?! (?:\w+ ){0,7}?(?:hurt|ache|aching|pain|sore)\b)|"
             r"cost\w*|price\w*|charge\w*|fees?|pay|paying|£|expensive|cheap|afford|what(?:'ll| would| will| does| did) (?:\w+ ){1,4}?set (?:us|me|you|him|her|them) back|"
@@ -161,7 +162,7 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
 _ASKED = {
-    "sessions": r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b",
+    "sessions": _SESSIONS,
     "pain": _PAIN,
     "rest": _REST,
     "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:to take|taking|takes) (?:this|so) long\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
