@@ -459,6 +459,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("how long am i meant to hold it?")[0] == "duration"
     assert intents("woke up with my neck locked after a night at the in-laws. was it their rubbish pillows??")[0] == "cause"
     assert intents("was it the gardening that did it?")[0] == "cause"
+    assert intents("neck aches by teatime on the laptop. what is it about the laptop that does it?")[0] == "cause"
     assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
     assert intents("is pelvic pain in pregnancy actually common or am i just unlucky?")[0] == "serious"
     assert "when_to_see" in intents("not sleeping since the crash, keep reliving it. is that normal? who should i talk to?")
