@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.exercises import exercise_menu, name_steps, named_exercise, steps_in_order
+from assistant.answering.exercises import exercise_menu, missing_steps, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
@@ -427,5 +427,6 @@ def plan(
     if extra_list is not None and not any(overlap(terms(" ".join(extra_list.lines)), t) > 0.5 for t in seen_terms):
         if words + extra_list.words <= max_words + LIST_ALLOWANCE:
             chosen.append(extra_list)
+    chosen += missing_steps(chosen)
     return name_steps(steps_in_order([lead, *sorted(chosen[1:], key=lambda b: (b.article_rank, b.position))]))
 

@@ -62,7 +62,8 @@ STEP_START = (
     r"^(?:try|do|keep|stand|sit|lie|walk|bend|lift|stretch|hold|repeat|place|put|use|apply|start|gradually|slowly|"
     r"squeeze|push|pull|raise|lower|rest|ice|strengthen|move|roll|step|rock|march|tighten|clench|slide|reach|turn|"
     r"rotate|straighten|cross|pick|jog|run|cycle|swim|return|aim|build|increase|practi[sc]e|foam|massage|tape|wear|"
-    r"go for|get up|carry on|continue|avoid|work|kneel|lean|press|draw|hug|tilt|nod|tuck|point|gently|keeping|make it)\b"
+    r"go for|get up|carry on|continue|avoid|work|kneel|lean|press|draw|hug|tilt|nod|tuck|point|gently|keeping|make it|"
+    r"rise|progress|scrunch|trace|bring|add)\b"
 )
 STEP = re.compile(STEP_START, re.IGNORECASE)
 #: Self-care instructions: what an answer leaves out when the visitor should be checked first.

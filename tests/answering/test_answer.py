@@ -848,3 +848,34 @@ def test_a_sentence_under_what_helps_is_not_a_cause_for_saying_load():
                     passage=helps, passages=(helps, why))
     best = score_units("why have I got elbow pain?", [hit])[0]
     assert best.passage.section.endswith("Why does it happen?"), best.unit.text
+
+
+def test_an_exercise_quoted_by_its_first_and_last_steps_keeps_the_step_between():
+    """'Lie on your back ...' then 'Gently draw the lower knee ...' without the crossed ankle is not the stretch."""
+    from assistant.answering.exercises import missing_steps
+    from assistant.answering.quotes import Block
+    from assistant.core.records import Passage
+
+    text = ("Lie on your back with both knees bent. Cross the ankle of the sore side over the opposite knee. "
+            "Gently draw the lower knee towards your chest until you feel a stretch in the buttock.")
+    passage = Passage("c1", "hip", "Buttock pain", None, "Buttock pain > Exercises to try > Buttock stretch", "s", text)
+    first, last = Block(("Lie on your back with both knees bent.",), passage, 0, (2, 0), 1.0), Block(
+        ("Gently draw the lower knee towards your chest until you feel a stretch in the buttock.",), passage, 0, (2, 2), 0.9)
+    assert [(b.lines, b.position) for b in missing_steps([last, first])] == [
+        (("Cross the ankle of the sore side over the opposite knee.",), (2, 1))]
+    assert missing_steps([first]) == []
+    # outside an exercise's section, an answer's sentences are not steps to be completed
+    other = Passage("c2", "hip", "Buttock pain", None, "Buttock pain > What helps", "h", text)
+    assert missing_steps([Block(b.lines, other, 0, b.position, 1.0) for b in (first, last)]) == []
+
+
+@pytest.mark.parametrize("step", ["Rise up onto your toes, pause, then lower slowly.", "Progress to one foot at a time.",
+                                  "Trace the letters of the alphabet in the air with your big toe.",
+                                  "Scrunch the towel towards you with your toes."])
+def test_an_exercises_steps_are_named_whatever_verb_they_start_with(step):
+    from assistant.answering.exercises import name_steps
+    from assistant.answering.quotes import Block
+    from assistant.core.records import Passage
+
+    passage = Passage("c1", "foot", "Foot pain", None, "Foot pain > Exercises to try > Heel raises", "h", step)
+    assert name_steps([Block((step,), passage, 0, (0, 0), 1.0)])[0].lines[0] == f"Heel raises: {step}"
