@@ -56,12 +56,12 @@ _Q = {
                 r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long|"
                 # "is this gonna clear up soon or am i in for the long haul?"
                 r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul|"
-                r"takes? (?:weeks|months|years|ages|a while)|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
+                r"takes? (?:weeks|months|years|ages|a while)|time ?scales?|time ?frames?|timelines?|how soon|a slow one|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
                 r"(?:once|twice|\w+ times) (?:a|per) (?:day|week) or (?:more|less|twice|two|three|so))\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                # "is pelvic pain in pregnancy actually common or am i just unlucky?"
                r"how common|(?:is|are) (?:it|this|that|they|these|\w+(?: \w+){0,5}) (?:actually |really |very |quite |that |even )?common|just unlucky|"
-               r"set (?:myself|me|him|her|it|things) back|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
+               r"set (?:myself|me|him|her|it|things) back|(?:for )?the rest of (?:my|his|her|your|their) life|permanent\w*|lasting damage|back to (?:the start|square one|the beginning)|undone|re-?injur\w*|"
                r"(?:is|was|could) (?:that|this|it) (?:be )?a sign\b|(?:hurt|injured|done) (?:it|myself|my \w+) again|"
                r"should i be worried|wear(?:ing|s)? (?:(?:it|them|the \w+|his \w+|her \w+|my \w+) )?(?:out|away|down)|worn (?:out|away|down)|wreck\w*|ruin\w*|(?:is|be|there's|there is|theres) (?:something|anything) (?:\w+ )?wrong with (?:my|his|her|the|it|your)|"
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
@@ -77,7 +77,9 @@ _Q = {
              r"(?:is|was) (?:it|this|that) (?:something|anything) (?:i|she|he|they|we|you) (?:did|done|have done|'ve done|caused)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
-             r"how (?:can|could|do|does|did|would|might) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|end up with|develop)\b|"
+             r"how (?:can|could|do|does|did|would|might|have|has) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|got|end up with|ended up with|develop|developed)\b|"
+             # "can stress really give you neck pain?"
+             r"(?:can|could|does|do|would|might|will) (?:\w+ ){1,3}?(?:really |actually |even )?(?:give|cause) (?:you|me|him|her|someone|people|them) (?:\w+ ){0,2}?(?:pain|aches?|headaches?|problems)\b|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
              # "is it the job that's done it?", "would that be what's done it?", "is it my setup doing it?"
              r"(?:that|that's|thats|that has|what|what's|whats|what has|which has|which) (?:done|did|caused|started|brought on) (?:it|this|that)\b|"
@@ -98,7 +100,7 @@ _Q = {
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|workout|routine|moves?|drills?|rehab\w*|"
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
     "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|who (?:should|do|can|could|would) (?:i|she|he|they|we) (?:see|talk to|speak to|go to|ask)|(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)|or (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
-                   r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
+                   r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|when(?:'s| is) the (?:point|time) (?:i|we|he|she|they) (?:should|need to|ought to)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
     "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # how much pain is acceptable, during exercise or activity: the articles' pain guides answer it
@@ -117,7 +119,7 @@ _CUE = {
     "hours": r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
              r"weekday|weekend|bank holiday|closed|open)\w*\b",
     "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve|half an|an)\b[\w\s-]{0,12}?"
-                r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?)\b",
+                r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?(?! (?:by|within) (?:the )?next (?:day|morning)))\b",
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|one in (?:two|three|four|five|six|ten|\d+)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious|"
                r"better (?:thought of|described|understood|seen) as)\b",

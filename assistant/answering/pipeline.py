@@ -107,6 +107,12 @@ class Assistant:
         try:
             # a follow-up rewritten without a model is the conversation: its newest question alone has no topic
             result = self.retriever.search(without_movements(query), whole=follow and not self.chat_model)
+            part = asking_part(q)
+            if not result.hits and not follow and part != " ".join(q.split()) and len(part.split()) >= 4:
+                # a long story can drown what is asked below the relevance floor ("Caller is ringing for her mum (in
+                # her 80s, lives in Saltash) who doesn't use the internet - what's the number mum should ring?"):
+                # the sentences that ask are searched on their own
+                result = self.retriever.search(without_movements(part))
         except StoreError:
             if not prefix:
                 raise  # nothing to say without the articles: the caller answers 503
@@ -129,7 +135,10 @@ class Assistant:
             result = refocus(result, self.retriever.search(focus, floor=-1.0, within=[h.source for h in result.hits]))
         # the subjects of the sentences that ask, when they name any ("do I need an x-ray for whiplash? the other
         # driver's insurance keep asking" is about whiplash, not insurance)
-        wanted = subjects(asking_part(focus)) or story_subjects(focus)
+        # a follow-up quoted for its topic asks about what its own words name, else about the conversation's
+        # condition: "so should I just stay in bed all week?" after "sciatica from my bum down to my calf" asks
+        # about sciatica, not about every body part the story named
+        wanted = (subjects(asking_part(q)) if alone else subjects(asking_part(focus))) or story_subjects(focus)
         # the body parts are those of the whole conversation for a follow-up (its "shake hands" does not take it
         # off the elbow)
         message = " ".join([focus, *earlier]) if follow else focus

@@ -462,6 +462,15 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("neck aches by teatime on the laptop. what is it about the laptop that does it?")[0] == "cause"
     assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
     assert intents("is pelvic pain in pregnancy actually common or am i just unlucky?")[0] == "serious"
+    assert intents("never held a racket but GP says tennis elbow. How have I ended up with it")[0] == "cause"
+    assert "cause" in intents("barely sleeping and my neck feels like concrete. can stress really give you neck pain?")
+    assert intents("I row for my college, whats the timescale for getting back on the water?")[0] == "duration"
+    assert intents("rear ended 4 days ago. am i going to have problems with it for the rest of my life now?")[0] == "serious"
+    assert intents("When's the point I should actually come in rather than keep plodding on by myself?")[0] == "when_to_see"
+    from assistant.answering.intent import unit_cue
+    assert unit_cue("duration", "Improvement often takes several months, so consistency matters.")
+    # "settles by the next day" is the pain guide's, not how long recovery takes
+    assert not unit_cue("duration", "A little discomfort is acceptable if it settles by the next day.")
     assert "when_to_see" in intents("not sleeping since the crash, keep reliving it. is that normal? who should i talk to?")
     from assistant.answering.intent import unit_cue
     assert unit_cue("when_to_see", "Speak to your GP if you are struggling with low mood, anxiety or flashbacks.")

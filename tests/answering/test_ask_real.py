@@ -240,6 +240,18 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "can my husband come in the room with me? hes driving me and i dont want him sat in the car for an hour",
             _user("booked in for thursday for my knee, first time ever at a physio"),
             "welcome to bring a friend or family member", None, id="in the room with me"),
+        pytest.param(  # the follow-up asks about the condition, not about every body part the story named
+            "so should i just stay in bed all week then?",
+            _user("Been told I've got sciatica, pain from my bum right down to my calf on the right side. The GP has "
+                  "signed me off for a week."),
+            "Bed rest tends to slow recovery", None, id="a follow-up about bed rest"),
+        pytest.param(  # the story drowns the question below the relevance floor: the asking sentence is searched alone
+            "Caller is ringing for her mum (in her 80s, lives in Saltash) who doesn't use the internet - what's the "
+            "number mum should ring to get herself booked in?", [],
+            "call the clinic on 01632 960000", None, id="a phone number behind a long story"),
+        pytest.param(  # an exercise's steps are quoted whole, the crossed ankle between lying down and drawing the knee in
+            "how do i stretch that muscle deep in my bum (piriformis?) lying on my back? and how long do i hold it", [],
+            "Cross the ankle of the sore side over the opposite knee", None, id="every step of the stretch"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):

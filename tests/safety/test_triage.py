@@ -135,6 +135,13 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "it hurts me to bend over to put my socks on",
         "my knee hurts me when i kneel at church",
         "rear ended this morning, feel fine. my mum reckons it'll hit me later, is that true?",
+        # words that name a sign in another sense: time wasted, jeans, a son who helps
+        "started my knee exercises 3 weeks ago, no difference yet. my daughter says i'm wasting my time",
+        "what do I wear for my knee appointment? all i own is skinny jeans",
+        "Caller is 72 with arthritis in her hip. Her son has bought her a walking stick, which hand should it go in?",
+        # a sprain swells, bruises and makes you limp: what needs an X-ray is four steps impossible or a tender bone
+        "rolled my ankle stepping off a ladder yesterday, swollen, I'm hobbling round the house. how many days?",
+        "went over on my ankle on a kerb 3 days ago, it's swollen and bruised down the side of my foot",
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -307,3 +314,15 @@ def test_cannot_get_comfy_at_night_with_a_shoulder_is_not_night_pain():
 def test_a_threat_reported_with_if_i_tell_anyone_is_not_a_hypothetical():
     message = "my mums boyfriend twisted my arm behind my back last night and he said if i tell anyone it'll be worse"
     assert triage(message).level == "emergency", triage(message).rules
+
+
+@pytest.mark.parametrize("message", [
+    "went over on my ankle, couldnt manage more than a couple of hops to the car",
+    "rolled it at netball, the bony bit on the outside of my foot is swollen and bruised",
+    "landed awkwardly off a wall, i can only hobble on my toes",
+    "went over on my ankle, hobbled two steps and had to get carried off",
+    "dropped a crate on my foot, hurts like mad to walk on",
+    "grandad is 86, slipped on the ice and landed on his bum, now his low back is bad and he's hobbling",
+])
+def test_an_injury_that_stops_walking_or_hurts_on_the_bone_is_urgent(message):
+    assert triage(message).level == "urgent", triage(message).rules
