@@ -132,7 +132,9 @@ _CUE = {
     "exercises": r"\b(?:exercis\w*|stretch\w*|strengthen\w*|bridges?|clams?\w*|raises?|squats?|lunges?|curls?|holds?|"
                  r"repeat|times|reps|slides?|rolls?|tucks?|twists?|sliders?|planks?|balance)\b",
     "when_to_see": r"\b(?:(?:see|speak to|talk to) (?:a|your) (?:physio\w*|gp|doctor)|book|assessment|x-?ray|scan|urgent\w*|a&e|999|111|"
-                   r"if (?:it|your|you|the)|has not improved|not improv\w*|seek)\b",
+                   r"has not improved|not improv\w*|seek)\b|"
+                   # "see a physio if your pain ...", not any condition ("use ice if it helps", "especially if you keep moving")
+                   r"^(?=.*\b(?:physio\w*|gp|doctor|assess\w*|book\w*|seen|checked|help)\b).*\bif (?:it|your|you|the)\b",
     "what_is": r"\b(?:is an?|is the|are the|refers to|means|is (?:pain|irritation|inflammation|a condition))\b",
     "pain": r"\b(?:out of 10|pain guide|acceptable|settles? (?:by|within|back)|(?:mild|some|a little|small amount of) discomfort|usually fine)\b",
     "rest": r"\b(?:complete(?:ly)? rest|rest(?:ing)? completely|(?:long )?spells of rest|than rest(?:ing)?|rest alone|bed rest|"
@@ -173,6 +175,8 @@ _ASKED = {
                 # "is this a few days job or am i looking at ages?", "when should he expect to notice a difference?"
                 r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
                 r"\b(?:months|weeks|years) and (?:months|weeks|years)\b|"
+                # "if I'm good with my exercises will it clear up quickly or is this a slow one?" asks how long
+                r"\b(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)\b|\ba slow one\b|\btime ?scales?\b|"
                 r"\b(?:when|how soon|how long (?:before|till|until)|expect to) (?:\w+ ){0,4}?(?:notice|see|feel) (?:a |any )?(?:\w+ )?(?:difference|improvement|results?|benefit)\b",
     "cost": r"\bwhat (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back\b|\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
     "cause": r"\bwhy (?:do|does|is|am|are|did|would|has|have|can|does|isn'?t|doesn'?t|won'?t|hasn'?t|haven'?t|is not|does not|will not|has not)\b|\bhow (?:come|did i get|have i got|can i have)\b|"

@@ -465,12 +465,17 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("never held a racket but GP says tennis elbow. How have I ended up with it")[0] == "cause"
     assert "cause" in intents("barely sleeping and my neck feels like concrete. can stress really give you neck pain?")
     assert intents("I row for my college, whats the timescale for getting back on the water?")[0] == "duration"
+    assert intents("If I'm good with my exercises will it clear up quickly or is this a slow one?")[0] == "duration"
     assert intents("rear ended 4 days ago. am i going to have problems with it for the rest of my life now?")[0] == "serious"
     assert intents("When's the point I should actually come in rather than keep plodding on by myself?")[0] == "when_to_see"
     from assistant.answering.intent import unit_cue
     assert unit_cue("duration", "Improvement often takes several months, so consistency matters.")
     # "settles by the next day" is the pain guide's, not how long recovery takes
     assert not unit_cue("duration", "A little discomfort is acceptable if it settles by the next day.")
+    # "see a physio if ..." says when to see someone; any other condition does not ("use ice if it helps")
+    assert unit_cue("when_to_see", "A physiotherapist can help if your ankle is not improving after two to three weeks.")
+    assert not unit_cue("when_to_see", "Use ice if it helps.")
+    assert not unit_cue("when_to_see", "Most neck pain settles within a few weeks, especially if you keep gently moving.")
     assert "when_to_see" in intents("not sleeping since the crash, keep reliving it. is that normal? who should i talk to?")
     from assistant.answering.intent import unit_cue
     assert unit_cue("when_to_see", "Speak to your GP if you are struggling with low mood, anxiety or flashbacks.")
