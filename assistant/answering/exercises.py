@@ -41,22 +41,28 @@ def steps_in_order(blocks: list[Block]) -> list[Block]:
 
 
 def missing_steps(blocks: Sequence[Block]) -> list[Block]:
-    """The steps of an exercise that an answer quoting its earlier and later steps would skip: "Lie on your back
-    ..." and "Gently draw the lower knee ..." without "Cross the ankle of the sore side over the opposite knee" in
-    between is not how the stretch is done. Returned as blocks in the answer's order (a step per sentence)."""
+    """The steps of an exercise that an answer quoting some of its steps would skip: "Lie on your back ..." and
+    "Gently draw the lower knee ..." without "Cross the ankle of the sore side over the opposite knee" in between is
+    not how the stretch is done, nor is "Try 5 to 10 repetitions." without the steps before it. Returned as blocks
+    in the answer's order (a step per sentence)."""
     out = []
     for chunk_id in {b.passage.chunk_id for b in blocks if not b.is_list and exercise_name(b.passage.section)}:
         quoted = [b for b in blocks if not b.is_list and b.passage.chunk_id == chunk_id]
         sentences = [u for u in split_units(quoted[0].passage.text) if u.kind == "sentence"]
         text = " ".join(line for b in quoted for line in b.lines)
         covered = [i for i, u in enumerate(sentences) if plain(u.text) in text]
-        if len(covered) < 2:
+        if not covered:
             continue
-        for u in sentences[covered[0] + 1:covered[-1]]:
+        # a step quoted alone ("Try 5 to 10 repetitions.") needs the steps before it in its paragraph: the exercise
+        # is read from its first step
+        first = covered[0]
+        if any(STEP.match(plain(sentences[i].text)) and not _ABOUT_ALL.search(sentences[i].text) for i in covered):
+            first = next(i for i, u in enumerate(sentences) if u.paragraph == sentences[covered[0]].paragraph) - 1
+        for u in sentences[first + 1:covered[-1]]:
             said = plain(u.text)
             if said not in text and standalone(said) is not None and u.paragraph == sentences[covered[0]].paragraph:
-                first = quoted[0]
-                out.append(Block((said,), first.passage, first.article_rank, (first.position[0], u.index), first.score))
+                at = quoted[0]
+                out.append(Block((said,), at.passage, at.article_rank, (at.position[0], u.index), at.score))
     return out
 
 

@@ -28,7 +28,7 @@ _PAIN = (r"\bhow much (?:pain|discomfort|hurt\w*|ache|aching|soreness)\b|\bhow m
          r"(?:a (?:little |tiny |wee )?bit|a little|slightly|a touch)\b")
 #: "Should I rest it completely?", "stop using my arm altogether?", "take a couple of weeks off the gym and rest it?"
 _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|total|bed) rest|"
-         r"(?:stop|stopping|give up|giving up) (?:\w+ ){0,3}?(?:altogether|completely|totally|entirely|for good)|stop using|"
+         r"(?:stop|stopping|give up|giving up) (?:\w+ ){0,3}?(?:altogether|completely|totally|entirely|for good)|(?:completely|totally|entirely) (?:stop|give up)|stop using|"
          r"(?:take|taking|have|having) (?:a |some |a few |a couple of |two |three |\d+ )?(?:weeks?|days?|months?|time) off|"
          r"(?:keep|keeping|stay|staying) off (?:it|them|my \w+|his \w+|her \w+|the \w+)(?: \w+)? (?:completely|altogether|totally|entirely)|crutches)")
 #: "How many sessions will I need all in?" asks how many, whatever it will cost.
@@ -77,7 +77,7 @@ _Q = {
              r"(?:is|was) (?:it|this|that) (?:something|anything) (?:i|she|he|they|we|you) (?:did|done|have done|'ve done|caused)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:the|my|his|her|their|all the) \w+(?=\W*$)|"
              r"(?:is|was) (?:it|this|that) (?:just |really |actually )?(?:from|down to|because of) |"
-             r"how (?:can|could|do|does|did|would|might|have|has) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|got|end up with|ended up with|develop|developed)\b|"
+             r"how (?:on earth |exactly |the hell )?(?:can|could|do|does|did|would|might|have|has) (?:you|i|one|someone|somebody|people|he|she|they|a person) (?:even )?(?:get|got|end up with|ended up with|develop|developed)\b|"
              # "can stress really give you neck pain?"
              r"(?:can|could|does|do|would|might|will) (?:\w+ ){1,3}?(?:really |actually |even )?(?:give|cause) (?:you|me|him|her|someone|people|them) (?:\w+ ){0,2}?(?:pain|aches?|headaches?|problems)\b|"
              r"(?:that|that is|thats|what is|whats|what's|be what(?:'s| is)?) (?:doing|causing) (?:it|this|that)|"
@@ -90,7 +90,7 @@ _Q = {
              r"(?:could|can|might|would|is|was) (?:the |my |a |all (?:the |that |this )?|that |this )?(?:\w+ ){1,3}?be (?:what(?:'s| is)? )?(?:doing|causing|behind|triggering) (?:it|this|that|them)|"
              r"what(?:'s| is|s) (?:actually |really )?going on)\b",
     "helps": r"\b(?:help\w*|treat\w*|what can i do|what should i do|manage|ease|relie\w*|fix|cure|better|"
-             r"how (?:am|are|is) (?:i|we|she|he|they|you) (?:meant|supposed) to|what (?:else )?(?:am|are) (?:i|we) (?:missing|doing wrong)|"
+             r"how (?:am|are|is) (?:i|we|she|he|they|you) (?:meant|supposed) to|what (?:are|is|am) (?:\w+ ){0,3}?(?:meant|supposed) to be (?:doing|going)|changes? (?:\w+ ){0,2}?(?:i|we|she|he|they) (?:can|could|should|might) make|what (?:else )?(?:am|are) (?:i|we) (?:missing|doing wrong)|"
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
              r"(?:anything|something|things?|what) (?:\w+ ){0,2}?(?:i|we|she|he|they) (?:can|could|should|might) (?:change|tweak|adjust|do differently)|"
@@ -101,7 +101,7 @@ _Q = {
                  r"how (?:do|should|can) (?:you|i|we|they) (?:actually |even |properly )?do (?:them|it|these|this|that|one))\b",
     "when_to_see": r"\b(?:when (?:should|do) (?:i|she|he|they|we) (?:see|book|get|go)|who (?:should|do|can|could|would) (?:i|she|he|they|we) (?:see|talk to|speak to|go to|ask)|(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)|or (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))|get (?:it|this|that|him|her|myself|them) (?:looked at|checked|seen)|wait (?:it out|and see)|at what (?:point|stage)|see (?:a|someone|somebody|the)|need (?:a|an) (?:physio|x-?ray|scan|gp|doctor)|"
                    r"worth (?:\w+ ){0,2}?(?:seeing|booking|coming|(?:an? )?(?:appointment|appt|session|visit))|when(?:'s| is) the (?:point|time) (?:i|we|he|she|they) (?:should|need to|ought to)|seeing (?:a|someone|somebody|the|anyone|anybody)|x-?ray|scan|mri|referr\w*|a&e|gp)\b",
-    "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
+    "what_is": r"\b(?:what (?:actually |exactly |even |really )?(?:is|are|does) (?:a |an |the )?\w+\b(?! (?:\w+ )?(?:meant|supposed) to\b)|what (?:that|this|it|they|those) (?:actually |exactly |even |really )?(?:is|are)\b|whereabouts|what do you mean|what's|meaning|(?<!this )(?<!that )(?<!it )mean\b|"
                r"stands? for|short for|where (?:even |exactly |actually )?(?:is|are)\b)",
     # how much pain is acceptable, during exercise or activity: the articles' pain guides answer it
     "pain": _PAIN,
@@ -122,7 +122,8 @@ _CUE = {
                 r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?(?! (?:by|within) (?:the )?next (?:day|morning)))\b",
     "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|one in (?:two|three|four|five|six|ten|\d+)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious|"
-               r"better (?:thought of|described|understood|seen) as)\b",
+               r"better (?:thought of|described|understood|seen) as|(?:does not|doesn't|do not|don't) (?:usually )?involve|"
+               r"(?:not|no|rarely|without) (?:\w+ ){0,3}?(?:lasting|permanent|long-term) (?:damage|harm|problems?))\b",
     "cause": r"\b(?:because|causes?(?! (?:pain|aching|an ache|stiffness|symptoms|discomfort|tenderness)\b)|caused|comes? from|happens? when|develops?|due to|linked (?:to|with)|triggered by|"
              r"result of|load|overload\w*|weak\w*|irritat\w*|compress\w*|tight\w*|stiffen\w*|factors?|triggers?|risk|more likely|"
              r"encourag\w*|leads? to|add to|(?:puts?|putting) (?:extra )?(?:strain|stress|pressure)|changes? (?:how|the way)|"
@@ -170,7 +171,7 @@ _ASKED = {
     "pain": _PAIN,
     "rest": _REST,
     "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:to take|taking|takes) (?:this|so) long\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
-                r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+                r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave(?! (?:it|them|that|this|the \w+|a \w+) on\b)|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b|"
                 # "is this a few days job or am i looking at ages?", "when should he expect to notice a difference?"
                 r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
@@ -188,7 +189,7 @@ _ASKED = {
              r"\bwhat (?:is it |(?:'s|s) it |is there )?about (?:\w+ ){1,4}?(?:that|which|is|that's|thats) (?:does|did|causes|caused|makes|sets|brings|triggers|gives|doing|causing) (?:it|this|that|them|me|my)\b|"
              # "was it their rubbish pillows??": a cause named and asked about ("is it just your bum?" asks what they are)
              r"\bwas it (?:just |really |actually |all )?(?:the|their|my|his|her|your|our|those|these|that) (?!(?:same|best|right|wrong|worst|only|one|ones|kind|type|difference|normal|usual|end)\b)(?:\w+ ){0,2}?\w+\W*$",
-    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave(?! (?:it|them|that|this|the \w+|a \w+) on\b)|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no
     "serious": r"\b(?:should|do|need) (?:i|we|he|she|they) (?:\w+ )?(?:be )?(?:worried|concerned)\b|\bis (?:it|that|this) (?:something )?(?:to worry about|serious)\b|"

@@ -17,7 +17,7 @@ DIAGNOSIS, MEDICATION, OFF_TOPIC, INJECTION = "diagnosis_request", "medication",
 _DIAGNOSIS = re.compile(
     r"\b(?:is (?:it|this|that|mine|my (?:\w+ ){1,3}?)(?:a |an |my )?(?:\w+ ){0,3}?(?:disc|slipped|herniat\w*|sciatica|tear|torn|fracture|broken|"
     r"arthritis|tendin\w*|bursitis|syndrome|sprain|strain|impingement|fasciitis|frozen shoulder|trapped nerve|serious|cancer)\b"
-    r"|(?<!how )(?<!why )do i have (?!to\b|any\b|a (?:parking|referral|booking)\b)|(?<!how )(?<!why )have i got (?!to\b)|what(?: is)? wrong with (?:me|my)|"
+    r"|(?<!how )(?<!why )(?<!on earth )do i have (?!to\b|any\b|a (?:parking|referral|booking)\b)|(?<!how )(?<!why )(?<!on earth )(?<!how come )have i got (?!to\b)|what(?: is)? wrong with (?:me|my)|"
     r"diagnos(?:e|es|ing|is)\b|what (?:condition|injury|problem) (?:is it|is this|do i have|have i got)|which (?:one|condition) (?:is it|do i have)|"
     r"yes or no|tell me what (?:it is|i have|is wrong)|what (?:is|could be) causing (?:my|this)|what have i done to my|"
     r"is it (?:\w+ )?or (?:\w+ )?\?|do you think (?:it|it is|i have))"

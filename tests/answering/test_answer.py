@@ -463,6 +463,11 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("what are the glutes exactly, is it just your bum?")[0] == "what_is"
     assert intents("is pelvic pain in pregnancy actually common or am i just unlucky?")[0] == "serious"
     assert intents("never held a racket but GP says tennis elbow. How have I ended up with it")[0] == "cause"
+    assert intents("now the outside of my elbow hurts. how on earth have I got tennis elbow?")[0] == "cause"
+    assert intents("have got a bag of frozen peas on it now. how long do I leave it on for each time?")[0] == "duration"
+    assert intents("the band one where you turn your forearms out, what are my elbows meant to be doing?")[0] == "helps"
+    assert intents("Any simple changes I can make while I'm sat in the cab all day?")[0] == "helps"
+    assert intents("Do I have to completely stop running until it's gone?")[0] == "rest"
     assert "cause" in intents("barely sleeping and my neck feels like concrete. can stress really give you neck pain?")
     assert intents("I row for my college, whats the timescale for getting back on the water?")[0] == "duration"
     assert intents("If I'm good with my exercises will it clear up quickly or is this a slow one?")[0] == "duration"
@@ -878,6 +883,12 @@ def test_an_exercise_quoted_by_its_first_and_last_steps_keeps_the_step_between()
     assert [(b.lines, b.position) for b in missing_steps([last, first])] == [
         (("Cross the ankle of the sore side over the opposite knee.",), (2, 1))]
     assert missing_steps([first]) == []
+    # a repeat count quoted alone is read from the exercise's first step
+    count = Passage("c3", "back", "Back pain", None, "Back pain > Exercises to try > Back bend", "b",
+                    "Stand with your hands on your hips. Gently lean backwards, then return to upright. Try 5 to 10 repetitions.")
+    alone = Block(("Try 5 to 10 repetitions.",), count, 0, (1, 2), 1.0)
+    assert [b.lines[0] for b in missing_steps([alone])] == [
+        "Stand with your hands on your hips.", "Gently lean backwards, then return to upright."]
     # outside an exercise's section, an answer's sentences are not steps to be completed
     other = Passage("c2", "hip", "Buttock pain", None, "Buttock pain > What helps", "h", text)
     assert missing_steps([Block(b.lines, other, 0, b.position, 1.0) for b in (first, last)]) == []

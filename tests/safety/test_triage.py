@@ -138,6 +138,8 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         # words that name a sign in another sense: time wasted, jeans, a son who helps
         "started my knee exercises 3 weeks ago, no difference yet. my daughter says i'm wasting my time",
         "what do I wear for my knee appointment? all i own is skinny jeans",
+        "work near Temple Meads are buying me a standing desk because my lower back aches by 3pm",  # a place
+        "work near Temple Meads are buying me a standing desk because my lower back aches by 3pm",  # a place
         "Caller is 72 with arthritis in her hip. Her son has bought her a walking stick, which hand should it go in?",
         # a sprain swells, bruises and makes you limp: what needs an X-ray is four steps impossible or a tender bone
         "rolled my ankle stepping off a ladder yesterday, swollen, I'm hobbling round the house. how many days?",
