@@ -470,6 +470,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("Do I have to completely stop running until it's gone?")[0] == "rest"
     assert intents("He cut his riding right back a week ago. Should he come in now or wait a bit?")[0] == "when_to_see"
     assert intents("his GP said sciatica. She's asking if he should book now or hold off a while.")[0] == "when_to_see"
+    assert intents("Wants to know if it's time to come in or whether to wait a bit longer.")[0] == "when_to_see"
     assert "rest" in intents("my boss said take a couple weeks off and lie low. is that the right thing to do?")
     assert "cause" in intents("barely sleeping and my neck feels like concrete. can stress really give you neck pain?")
     assert intents("I row for my college, whats the timescale for getting back on the water?")[0] == "duration"

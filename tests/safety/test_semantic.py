@@ -35,6 +35,20 @@ def test_both_detectors_together_keep_recall_and_rarely_add_a_caution_line(detec
     assert len(cautioned) / len(routine) <= 0.05, cautioned
 
 
+@pytest.mark.parametrize("message", [
+    # ordinary questions from the answer sets that the learned check had read as emergencies
+    "physio told dad hes got a painful arc in his shoulder. what does that actually mean?",
+    "wee knock in the yard at the depot, barely a scratch on the bus, but my neck is way sorer than id have thought "
+    "and im lying awake worrying about being off work. why is it so bad when the crash was nothing?",
+    "My husband's got that nerve pain going down his leg from his back. He thinks he should stay in bed till it "
+    "calms down. Is he right?",
+    "I was in a crash on Monday. Felt fine that day but now it's Wednesday and my neck is much worse than yesterday. "
+    "Does that mean the injury is getting worse?",
+])
+def test_ordinary_questions_near_an_emergency_are_not_escalated(detector, message):
+    assert triage_conversation([message], detector).level == "routine"
+
+
 def test_a_message_close_to_a_sign_gets_its_safety_line_and_no_self_care(detector):
     from assistant.core import prompts
     from assistant.core.settings import SafetySettings
