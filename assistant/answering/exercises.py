@@ -143,6 +143,8 @@ def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None =
 
 
 _IS_THERE = re.compile(r"\b(?:is|are) there (?:\w+ ){0,3}?(?:exercises?|stretch\w*|moves?)\b", re.IGNORECASE)
+#: One exercise told by what you do in it ("the stretch where you pull your toes back towards you"): not a request for them all.
+_DESCRIBED = re.compile(r"\b(?:the|that|this) (?:\w+ )?(?:one|stretch|exercise|move)\b,? (?:where|when) you\b", re.IGNORECASE)
 
 
 def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, asked: str | None = None) -> Block | None:
@@ -152,7 +154,7 @@ def exercise_menu(question: str, hits: Sequence[SearchHit], max_items: int = 6, 
     ("how long do I hold the calf stretch?" is answered from that exercise's own text).
     """
     wanted = intents(asked or question)
-    if "exercises" not in intents(asking_part(asked or question)):
+    if "exercises" not in intents(asking_part(asked or question)) or _DESCRIBED.search(asked or question):
         return None  # "I stretch every night but it comes back. What am I missing?" does not ask for a list
     # "is there an exercise that stops it coming back?" asks for exercises, not for a yes or no
     judged = {"serious", "duration"} | (set() if _IS_THERE.search(asking_part(asked or question)) else {"yes_no"})

@@ -603,6 +603,9 @@ def test_which_exercises_lists_them_by_name_with_their_first_step(tmp_path, back
     # "is there an exercise that ...?" asks for exercises, not for a yes or no
     request = services.assistant.ask("is there an exercise that stops my heel pain coming back?").answer
     assert "- Heel raises: Stand holding onto a worktop" in request.answer, request.answer
+    # one exercise told by what you do in it is not a request for the list
+    described = services.assistant.ask("when's the best time to do the exercise where you stand facing a door for my heel?").answer
+    assert "Exercises to try:" not in described.answer, described.answer
 
 
 def test_an_exercise_step_is_quoted_with_its_name_and_the_hold_that_follows_it(tmp_path, backend):
