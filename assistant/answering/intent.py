@@ -54,9 +54,9 @@ _Q = {
                 r"take to|how much longer|back to(?! (?:the start|square one|the beginning))|play again|run again|return|go on for|drag on|"
                 r"lasts? (?:ages|forever|for ever|for months|for years|months|years)|stuck with (?:it|this|that|them)|quick fix|"
                 r"(?:is it|it's|its|it is) (?:just |normally |usually |always )?(?:this |so )?slow|(?:taking|take) (?:this|so) long|"
-                # "is this gonna clear up soon or am i in for the long haul?"
-                r"(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)|long haul|"
-                r"takes? (?:weeks|months|years|ages|a while)|time ?scales?|time ?frames?|timelines?|how soon|a slow one|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
+                # "am i in for the long haul?" ("clear up soon" is among the asked wordings below)
+                r"long haul|"
+                r"takes? (?:weeks|months|years|ages|a while)|time ?frames?|timelines?|how soon|(?:sorted|better|right|settled|gone) (?:in|within) (?:a |an )?(?:couple|few|\w+) (?:of )?(?:days|weeks|months)|"
                 r"(?:once|twice|\w+ times) (?:a|per) (?:day|week) or (?:more|less|twice|two|three|so))\b",
     "serious": r"\b(?:serious|worr\w*|dangerous|damag\w*|normal|acceptable|bad sign|harm\w*|hurt the baby|concern\w*|is it bad|a bad one|how bad|"
                # "is pelvic pain in pregnancy actually common or am i just unlucky?"
@@ -166,17 +166,21 @@ WARNING_SECTION = re.compile(r"\b(?:urgent\w*|seek\w* (?:medical )?help|warning|
 
 
 #: Question phrases that say outright what is asked: "how long ... if I do the exercises?" asks how long.
+#: "how long should I leave it / wait / give it / put up with it before ...?" asks when to see someone, not how long
+#: getting better takes ("how long do I leave the ice on?" is how long)
+_PUT_OFF = r"(?:should|do|can|must) (?:i|we|he|she|they) (?:leave(?! (?:it|them|that|this|the \w+|a \w+) on\b)|wait|give|put up|keep putting|carry on before)"
 _ASKED = {
     "sessions": _SESSIONS,
     "pain": _PAIN,
     "rest": _REST,
     "duration": r"\bstuck with (?:it|this|that|them)\b|\b(?:to take|taking|takes) (?:this|so) long\b|\b(?:days|weeks|months) or (?:days|weeks|months|years)\b|\blasts? (?:ages|forever|for ever|for months|for years)\b|"
-                r"\bhow long\b(?! (?:should|do|can|must) (?:i|we|he|she|they) (?:leave(?! (?:it|them|that|this|the \w+|a \w+) on\b)|wait|give|put up|keep putting|carry on before))|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
+                r"\bhow long\b(?! " + _PUT_OFF + r")|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b|"
                 # "is this a few days job or am i looking at ages?", "when should he expect to notice a difference?"
                 r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
                 r"\b(?:months|weeks|years) and (?:months|weeks|years)\b|"
-                # "if I'm good with my exercises will it clear up quickly or is this a slow one?" asks how long
+                # "is this gonna clear up soon?"; "if I'm good with my exercises will it clear up quickly or is this a slow
+                # one?" asks how long
                 r"\b(?:clear|settle|calm|ease|sort|die|wear)\w* (?:up |down |off |away |itself out )?(?:soon|quickly|any ?time soon)\b|\ba slow one\b|\btime ?scales?\b|"
                 r"\b(?:when|how soon|how long (?:before|till|until)|expect to) (?:\w+ ){0,4}?(?:notice|see|feel) (?:a |any )?(?:\w+ )?(?:difference|improvement|results?|benefit)\b",
     "cost": r"\bwhat (?:would|will|does|did) (?:that|it|this) set (?:us|me|you|him|her|them) back\b|\bhow much (?:is|does|do|will|would|are|for|to)\b(?! too much\b)(?! (?:\w+ ){0,6}?(?:hurt|ache|aching|pain|sore)\b)|\bwhat (?:do|does|will) (?:you|it) (?:charge|cost)\b",
@@ -189,7 +193,7 @@ _ASKED = {
              r"\bwhat (?:is it |(?:'s|s) it |is there )?about (?:\w+ ){1,4}?(?:that|which|is|that's|thats) (?:does|did|causes|caused|makes|sets|brings|triggers|gives|doing|causing) (?:it|this|that|them|me|my)\b|"
              # "was it their rubbish pillows??": a cause named and asked about ("is it just your bum?" asks what they are)
              r"\bwas it (?:just |really |actually |all )?(?:the|their|my|his|her|your|our|those|these|that) (?!(?:same|best|right|wrong|worst|only|one|ones|kind|type|difference|normal|usual|end)\b)(?:\w+ ){0,2}?\w+\W*$",
-    "when_to_see": r"\bat what (?:point|stage)\b|\b(?:now|yet|straight away|today) or (?:\w+ )?(?:wait|hold off|leave it)\b|\bhold off (?:a |for a |for )?(?:bit|while|little|few)\b|\b(?:time to come in|wait (?:a (?:bit|little|while) )?longer)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long (?:should|do|can|must) (?:i|we|he|she|they) (?:leave(?! (?:it|them|that|this|the \w+|a \w+) on\b)|wait|give|put up|keep putting|carry on before)\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
+    "when_to_see": r"\bat what (?:point|stage)\b|\b(?:now|yet|straight away|today) or (?:\w+ )?(?:wait|hold off|leave it)\b|\bhold off (?:a |for a |for )?(?:bit|while|little|few)\b|\b(?:time to come in|wait (?:a (?:bit|little|while) )?longer)\b|\bwhen (?:is|would) it (?:be )?worth\b|\b(?:give|leave) it (?:a (?:bit|little|while) )?(?:longer|more time)\b|\bor (?:just |should i |do i )?book (?:in|an? (?:appointment|appt|assessment|session))\b|\bput up with\b|\b(?:get|have) (?:it|this|that|him|her|them) (?:looked at|checked|seen)\b|\bwait (?:it out|and see)\b|\bwhen (?:should|do|must) (?:i|we|he|she|they) (?:\w+ ){1,3}?(?:book|come in|see (?:a|someone|somebody|you)|get (?:it )?(?:checked|seen|looked at))\b|\bhow long " + _PUT_OFF + r"\b|\bwhen (?:should|do) (?:i|she|he|they|we) (?:see|book|get (?:it )?(?:checked|seen)|go to)\b|"
                    r"\b(?:should|do) (?:i|she|he|they) (?:need to )?(?:see|be seeing) (?:a|someone|somebody|anyone|a doctor|a physio|the gp)\b",
     # "should I be worried I've hurt it again?" asks whether it is serious, not for a yes or no
     "serious": r"\b(?:should|do|need) (?:i|we|he|she|they) (?:\w+ )?(?:be )?(?:worried|concerned)\b|\bis (?:it|that|this) (?:something )?(?:to worry about|serious)\b|"
