@@ -139,15 +139,31 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "started my knee exercises 3 weeks ago, no difference yet. my daughter says i'm wasting my time",
         "what do I wear for my knee appointment? all i own is skinny jeans",
         "work near Temple Meads are buying me a standing desk because my lower back aches by 3pm",  # a place
-        "work near Temple Meads are buying me a standing desk because my lower back aches by 3pm",  # a place
         "Caller is 72 with arthritis in her hip. Her son has bought her a walking stick, which hand should it go in?",
         # a sprain swells, bruises and makes you limp: what needs an X-ray is four steps impossible or a tender bone
         "rolled my ankle stepping off a ladder yesterday, swollen, I'm hobbling round the house. how many days?",
         "went over on my ankle on a kerb 3 days ago, it's swollen and bruised down the side of my foot",
+        "went over on my ankle stepping off the kerb last night, its swollen and I'm limping badly. how many days?",
+        # work and sport named like signs: a joiner fitting ceilings, a fell runner
+        "he's a joiner, been fitting ceilings on a new build estate and now his shoulder aches when he lifts his arm",
+        "fell runner, since the race my achilles (back of the heel, above the bone) is sore and feels thick first thing",
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
     assert triage(message).level == "routine", triage(message).rules
+
+
+@pytest.mark.parametrize("message", [
+    "my husband is fitting on the floor and won't stop",
+    "she's been fitting a few minutes now",
+])
+def test_a_fit_with_nothing_fitted_is_still_an_emergency(message):
+    assert triage(message).level == "emergency" and "seizure" in triage(message).rules
+
+
+def test_a_bad_limp_with_a_tender_foot_bone_is_still_a_possible_fracture():
+    message = "kicked a wall and the outside edge of my foot is swollen and bruised, limping badly"
+    assert triage(message).level == "urgent" and "suspected_fracture" in triage(message).rules
 
 
 @pytest.mark.parametrize("message", ["he hits me and my ribs hurt", "my wife hit me with a pan", "my dad kicks me when he's drunk"])
