@@ -163,9 +163,10 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 4, weights: Mapping[str, float] | None = None):
+    def __init__(self, max_sentences: int = 4, weights: Mapping[str, float] | None = None, fit=None):
         self.max_sentences = max_sentences
         self.weights = weights  # how a unit's score is made from its features (None: extractive.WEIGHTS)
+        self.fit = fit
 
     def stream(
         self, question: str, result: SearchResult, history: Sequence[Turn] = (), no_self_care: bool = False,
@@ -177,7 +178,7 @@ class ExtractiveAnswerer:
         """
         vector = query_vector if query_vector is not None else result.query_vector
         blocks = plan(question, result.hits, vector, self.max_sentences, said=said, no_self_care=no_self_care, asked=asked,
-                      weights=self.weights)
+                      weights=self.weights, fit=self.fit)
         draft = draft_from_blocks(blocks)
         for piece in draft.pieces:
             yield piece

@@ -53,11 +53,11 @@ PRECISE = frozenset({"cost", "hours", "pain"})
 #: (cue), a heading about what was asked, an instruction answering "why", a span of recovery answering "how long",
 #: a warning sign not asked about, and where it sits (article rank, passage rank, unit index, passage score).
 FEATURES = ("meaning", "lexical", "phrase", "cue", "heading", "instruction", "recovery", "warning", "article", "position",
-            "index", "passage")
+            "index", "passage", "learned")
 
 #: How a unit's score is made from them (tuned on the development questions, bench/answers.py).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "phrase": 0.1, "cue": 0.15, "heading": 0.1, "instruction": -0.15,
-           "recovery": 0.2, "warning": -0.35, "article": -0.08, "position": -0.02, "index": -0.004, "passage": 0.1}
+           "recovery": 0.2, "warning": -0.35, "article": -0.08, "position": -0.02, "index": -0.004, "passage": 0.1, "learned": 1.0}
 
 #: Sentences scoring this close to the lead answer as well as it: they come before an on-point list.
 TIED = 0.15
@@ -79,6 +79,7 @@ class _Scored:
     passage_rank: int
     score: float
     features: Mapping[str, float] = field(default_factory=dict)
+    base: float = 0.0  # the score without the learned fit: what "close to the best" and "far below it" are measured in
 
 
 def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
@@ -91,10 +92,18 @@ def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | Non
     return [float(v) for v in fits.mean(axis=1)]
 
 
+def _learned(passage: Passage, units: list[Unit], query_vector, fit) -> list[float]:
+    """Each unit's learned fit (``fit(question vectors, unit vectors)``), 0 without a model or vectors."""
+    vectors = passage.units
+    if fit is None or query_vector is None or vectors is None or len(vectors) != len(units):
+        return [0.0] * len(units)
+    return [float(v) for v in fit(np.atleast_2d(np.asarray(query_vector)), np.asarray(vectors))]
+
+
 def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
-    weights: Mapping[str, float] | None = None,
+    weights: Mapping[str, float] | None = None, model=None,
 ) -> list[_Scored]:
     """Every quotable unit of the best passages, scored for how well it answers ``question``.
 
@@ -123,12 +132,14 @@ def score_units(
             extra = p_rank >= max_passages
             units = split_units(passage.text)
             fits = _fits(passage, units, query_vector)
+            learned = _learned(passage, units, query_vector, model)
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
             warned = _warning_items(units)
             previous: tuple[Unit, float | None] | None = None
-            for unit, fit in zip(units, fits):
+            previous_learned = 0.0
+            for unit, fit, extra_fit in zip(units, fits, learned):
                 if unit.text in said or plain(unit.text) in said:
                     previous = None
                     continue
@@ -139,9 +150,11 @@ def score_units(
                         previous = None
                         continue
                     unit, fit = pair[0], max((f for f in (fit, pair[1]) if f is not None), default=None)
+                    extra_fit = max(extra_fit, previous_learned)
                     previous = (unit, fit)  # a third step can follow the pair
                 else:
                     previous = (unit, fit) if unit.kind == "sentence" else None
+                previous_learned = extra_fit
                 if unit.kind != "sentence" and not item_ok(unit.text):
                     continue
                 if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading, services_asked):
@@ -172,6 +185,7 @@ def score_units(
                 f["position"] = float(min(p_rank, max_passages) if shaped else p_rank)
                 f["index"] = float(unit.index)
                 f["passage"] = passage.score
+                f["learned"] = extra_fit
                 raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
     if primary in PRECISE and any(rank == 0 and f["cue"] for *_, rank, _, _, _, f in raw):
         # the best article gives the price, the time, the pain guide itself: another article's (the knee
@@ -188,7 +202,8 @@ def score_units(
     for unit, units, passage, rank, p_rank, fit, shared, f in raw:
         f["meaning"] = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
         f["lexical"] = sum(weight[t] for t in shared) / whole if whole else 0.0
-        out.append(_Scored(unit, units, passage, rank, p_rank, sum(w.get(k, 0.0) * v for k, v in f.items()), f))
+        score = sum(w.get(k, 0.0) * v for k, v in f.items())
+        out.append(_Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
@@ -303,7 +318,7 @@ def _with_rest(
     found: dict[str, tuple[str, int]] = {}  # line -> where it is read
     unnamed = asked - terms(" ".join(block.lines))
     naming = [s for s in scored if unnamed & terms(s.unit.text)]
-    close = [s for s in scored if s.score >= best.score - margin]
+    close = [s for s in scored if s.base >= best.base - margin]
     for s in [*naming, *close]:
         if len(found) >= most:
             break
@@ -336,7 +351,7 @@ def _support_list(
         # a list in the best sentence's own section ("Common triggers include:" after "it is mostly a problem of
         # load") is looked at however its items score
         same = s.passage.chunk_id == best.passage.chunk_id
-        if s.score < floor and not same:
+        if s.base < floor and not same:
             continue
         if s.unit.kind == "sentence":
             continue
@@ -346,9 +361,9 @@ def _support_list(
             continue
         if any(heading_cue(i, heading) for i in wanted[:2]):
             return block, True
-        if s.score < floor:
+        if s.base < floor:
             continue
-        if nearby is None and s.score >= best.score - 0.1:
+        if nearby is None and s.base >= best.base - 0.1:
             nearby = block
     return nearby, False
 
@@ -370,13 +385,13 @@ def _fuller(scored: Sequence[_Scored]) -> dict[str, str]:
 def plan(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_sentences: int = 4, max_words: int = 120,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
-    weights: Mapping[str, float] | None = None,
+    weights: Mapping[str, float] | None = None, fit=None,
 ) -> list[Block]:
     """The answer's blocks in the order they are read: the best answer first, then support in reading order."""
     menu = None if no_self_care else exercise_menu(question, hits, asked=asked)
     if menu is not None and not any(line in said for line in menu.lines[1:]):
         return [menu]
-    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked, weights=weights)
+    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked, weights=weights, model=fit)
     if not scored:
         return []
     best = scored[0]
@@ -393,14 +408,16 @@ def plan(
     used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list else set()
     seen_terms = [terms(" ".join(lead.lines))]
     words = lead.words
-    floor = best.score - 0.35
+    floor = best.base - 0.35
     extra_list, on_point = _support_list(best, scored, intents(asked or question), floor, asked_terms) if not lead.is_list else (None, False)
 
     def add_sentences(least: float) -> None:
         nonlocal words
         for s in scored[1:]:
-            if len(chosen) >= max_sentences or s.score < least:
+            if len(chosen) >= max_sentences:
                 break
+            if s.base < least:
+                continue  # far below the best by the hand-made score (the order is by the whole score)
             if s.unit.kind != "sentence":
                 continue  # lists are quoted whole: the lead, or the one support list
             if (s.passage.chunk_id, s.unit.list_id) in used and s.unit.list_id is not None:
@@ -418,7 +435,7 @@ def plan(
             words += n
 
     if extra_list is not None and on_point:  # under a heading about what was asked: it comes before other support
-        add_sentences(best.score - TIED)  # but not before sentences that answer as well as the lead
+        add_sentences(best.base - TIED)  # but not before sentences that answer as well as the lead
         chosen.append(extra_list)
         seen_terms.append(terms(" ".join(extra_list.lines)))
         words += extra_list.words

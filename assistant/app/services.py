@@ -107,6 +107,18 @@ class Services:
         return self._once("semantic", lambda: SemanticDetector(self.embedder, cache_dir=self.settings.storage.data_dir))
 
     @property
+    def answer_fit(self):
+        """The learned fit of a sentence to a question (None when off, or not trained for this embedding model)."""
+        from assistant.answering.fit import load_fit
+
+        def build():
+            if not self.settings.answers.learned_fit:
+                return None
+            return load_fit(self.embedder.model_id, self.embedder.dimension)
+
+        return self._once("answer_fit", build)
+
+    @property
     def assistant(self):
         from assistant.answering.answerers import ExtractiveAnswerer, LLMAnswerer
         from assistant.answering.pipeline import Assistant
@@ -119,7 +131,7 @@ class Services:
                 self.retriever,
                 safety=s.safety,
                 clinic=s.clinic,
-                extractive=ExtractiveAnswerer(s.answers.max_sentences),
+                extractive=ExtractiveAnswerer(s.answers.max_sentences, fit=self.answer_fit),
                 llm=llm,
                 chat_model=chat,
                 semantic=self.semantic,

@@ -169,6 +169,7 @@ class SearchSettings(_Section):
 class AnswerSettings(_Section):
     answerer: Literal["extractive", "openai", "ollama", "llamacpp"] = setting("extractive", env="ANSWERER")
     max_sentences: int = setting(4, env="ANSWER_MAX_SENTENCES", ge=2, le=6)
+    learned_fit: bool = setting(True, env="ANSWER_LEARNED_FIT", description="Rank sentences also by the fit learned from the answer sets (assistant/answering/fit.py).")
 
 
 class LLMSettings(_Section):
