@@ -552,6 +552,8 @@ def test_a_subject_term_can_be_a_pattern():
     assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
     assert "back" not in subjects("he keeps his wallet in his back trouser pocket")
     assert "back" not in subjects("someone drove into the back of me at the lights")
+    assert "shin" not in subjects("I've been pulling my toes back towards my shin to stretch the sole of my foot")  # a direction
+    assert "shin" in subjects("my shin hurts when I run")
     # rehabilitation after one's own joint replacement, which no bundled article covers; a relative's in the story is not it
     assert "joint_replacement" in subjects("had my knee replaced 3 weeks ago, how far should it bend by now?")
     assert "joint_replacement" in subjects("her husband had a hip replacement last month")
