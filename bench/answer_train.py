@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from answers import states  # noqa: E402  (the benchmark's own test of "the fact is stated")
+from fit_train import gather as record  # noqa: E402
 
 #: The softmax's temperature: a unit scoring 0.05 above another is e times as likely to be the answer.
 TEMPERATURE = 0.05
@@ -38,64 +39,10 @@ TEMPERATURE = 0.05
 PULL = 1.0
 
 
-class Recording:
-    """The extractive answerer, keeping what each question asked of it (to answer it again with other weights)
-    and every unit it scored (text and features)."""
-
-    def __init__(self, answerer, extractive):
-        self.answerer, self.extractive = answerer, extractive
-        self.name = answerer.name
-        self.calls: list[tuple[tuple, dict]] = []
-        self.scorings: list[list[tuple[str, dict]]] = []
-
-    def stream(self, *args, **kwargs):
-        self.calls.append((args, kwargs))
-        original = self.extractive.score_units
-
-        def spy(*a, **k):
-            out = original(*a, **k)
-            self.scorings.append([(s.unit.text, dict(s.features)) for s in out])
-            return out
-
-        self.extractive.score_units = spy
-        try:
-            return (yield from self.answerer.stream(*args, **kwargs))
-        finally:
-            self.extractive.score_units = original
-
-
-def history(item: dict) -> list[dict]:
-    return [{"role": "user", "content": h} for h in item.get("history", [])]
-
-
-def normal(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def gather(assistant, extractive, items: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The questions the extractive answerer answered (with how it was asked), and for each of its scorings
-    with a fact-holding unit among others, the candidates' feature matrix and which hold the fact."""
-    answerer = assistant.extractive
-    answered, groups = [], []
-    for item in items:
-        if item["kind"] == "not_covered" or not item.get("must_include"):
-            continue
-        recording = Recording(answerer, extractive)
-        assistant.extractive = recording
-        try:
-            answer = assistant.ask(item["question"], history(item)).answer
-        finally:
-            assistant.extractive = answerer
-        if answer.triage != "routine" or not recording.calls:
-            continue
-        answered.append({**item, "call": recording.calls[-1], "stated": states(answer.answer, item["must_include"])})
-        phrases = [normal(p) for group in item["must_include"] for p in group]
-        for call in recording.scorings:
-            labels = np.array([any(p in normal(text) for p in phrases) for text, _ in call])
-            if labels.any() and not labels.all():
-                x = np.array([[f[k] for k in extractive.FEATURES] for _, f in call])
-                groups.append({"set": item["_set"], "x": x, "y": labels})
-    return answered, groups
+    """The questions the extractive answerer answered, and each scoring with a fact-holding unit among others
+    (fit_train.gather: the same recording, which also keeps the vectors this script does not need)."""
+    return record(assistant, items)
 
 
 def answer_again(answerer, item: dict, weights: dict[str, float]) -> bool:

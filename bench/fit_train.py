@@ -34,12 +34,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from answer_train import history, normal  # noqa: E402
 from answers import states  # noqa: E402  (the benchmark's own test of "the fact is stated")
 
 SETS = ROOT / "bench" / "data" / "answers"
 #: The model's rank, its L2 penalty, the softmax temperature (that of the hand-made scores) and the training.
 RANK, PENALTY, TEMPERATURE, EPOCHS, RATE = 16, 1e-3, 0.05, 300, 0.01
+
+
+def history(item: dict) -> list[dict]:
+    return [{"role": "user", "content": h} for h in item.get("history", [])]
+
+
+def normal(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def answer_sets() -> list[Path]:
@@ -116,7 +123,7 @@ def gather(assistant, items: list[dict]) -> tuple[list[dict], list[dict]]:
             assistant.extractive = answerer
         if answer.triage != "routine" or not recording.calls:
             continue
-        answered.append({**item, "call": recording.calls[-1]})
+        answered.append({**item, "call": recording.calls[-1], "stated": states(answer.answer, item["must_include"])})
         phrases = [normal(p) for group in item["must_include"] for p in group]
         for q, call in recording.scorings:
             if q is None or not call or any(v is None for *_, v in call):

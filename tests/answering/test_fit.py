@@ -87,3 +87,29 @@ def test_services_use_no_fit_for_another_embedding_model(services):
     """The test fakes embed with a bag of words: a fit trained on the real model's vectors would be noise."""
     assert services.answer_fit is None
     assert services.assistant.extractive.fit is None
+
+
+def test_training_puts_the_units_that_answer_first():
+    """bench/fit_train.py's learning, on made-up vectors: questions along one axis are answered by units along
+    another, which the hand-made scores (all equal here) cannot tell; the learned fit puts them first."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from fit_train import learn, top_one
+
+    from assistant.answering.extractive import FEATURES
+
+    rng = np.random.default_rng(0)
+    groups = []
+    for i in range(40):
+        units = rng.normal(size=(6, 8)).astype(np.float32) * 0.3
+        answer = i % 6
+        units[answer, 3] += 1.0  # the answering unit leans along axis 3; the question along axis 0
+        question = np.eye(8, dtype=np.float32)[0] + rng.normal(size=8).astype(np.float32) * 0.1
+        groups.append({"set": "made-up", "fact": str(i), "x": np.zeros((6, len(FEATURES)), np.float32), "u": units,
+                       "q": question, "y": np.arange(6) == answer})
+    assert top_one(groups, None) < 0.5  # without the fit: the first of six equal scores
+    fit = learn(groups, "m", rank=2, epochs=200)
+    assert fit.model_id == "m" and fit.a.shape == (8, 2)
+    assert top_one(groups, fit) > 0.9
