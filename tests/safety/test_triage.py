@@ -147,6 +147,9 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         # work and sport named like signs: a joiner fitting ceilings, a fell runner
         "he's a joiner, been fitting ceilings on a new build estate and now his shoulder aches when he lifts his arm",
         "fell runner, since the race my achilles (back of the heel, above the bone) is sore and feels thick first thing",
+        # a driver whose car was pulled out on (a whiplash story), and catching oneself in a habit
+        "a car pulled out on me in my own car 9 days ago, low speed, and I've got whiplash. neck's too stiff to check my mirrors",
+        "neck aches by the end of every day and I keep catching myself jutting my head forwards at the screen",
     ],
 )
 def test_past_negated_and_asked_about_signs_do_not_escalate(message):
@@ -159,6 +162,11 @@ def test_past_negated_and_asked_about_signs_do_not_escalate(message):
 ])
 def test_a_fit_with_nothing_fitted_is_still_an_emergency(message):
     assert triage(message).level == "emergency" and "seizure" in triage(message).rules
+
+
+def test_a_rider_pulled_out_on_and_a_foot_that_catches_still_escalate():
+    assert triage("a van pulled out on me on my bike and I hit the road hard, can't move my leg").level == "emergency"
+    assert "progressive_weakness" in triage("my foot keeps catching on the kerb and my back is killing me").rules
 
 
 def test_a_bad_limp_with_a_tender_foot_bone_is_still_a_possible_fracture():
