@@ -2,12 +2,12 @@
 
 No language model writes anything. The question's intent (cost, opening hours, how
 long, is it serious ...) and the article's headings say where the answer is;
-every sentence and list item of the best passages is scored for fit by meaning
-(its vector, kept with the chunk at ingest, against the question's vector, which
-search already computed), by the words it shares with the question, and by
-whether it has the shape of the answer asked for (a price, a time, a span of
-weeks). The best one leads; a list is quoted with its lead-in; a few supporting
-sentences follow in reading order. Only sentences that make sense on their own
+every sentence and list item of the best passages is scored for fit by meaning (its vector,
+kept with the chunk at ingest, against the question's vector, which search already computed),
+by the words it shares with the question, by whether it has the shape of the answer asked for
+(a price, a time, a span of weeks), and by the fit learned from the answer sets (``fit.py``).
+The best one leads; a list is quoted with its lead-in; a few supporting sentences follow in
+reading order. Only sentences that make sense on their own
 are eligible ("It ..." pointing at nothing, "click below", exercise steps that
 follow another step are not).
 """
@@ -55,7 +55,7 @@ PRECISE = frozenset({"cost", "hours", "pain"})
 FEATURES = ("meaning", "lexical", "phrase", "cue", "heading", "instruction", "recovery", "warning", "article", "position",
             "index", "passage", "learned")
 
-#: How a unit's score is made from them (tuned on the development questions, bench/answers.py).
+#: How a unit's score is made from them (tuned on bench/answers.py; the learned fit's scale is learned with it: 1).
 WEIGHTS = {"meaning": 0.3, "lexical": 0.3, "phrase": 0.1, "cue": 0.15, "heading": 0.1, "instruction": -0.15,
            "recovery": 0.2, "warning": -0.35, "article": -0.08, "position": -0.02, "index": -0.004, "passage": 0.1, "learned": 1.0}
 
@@ -107,6 +107,7 @@ def score_units(
 ) -> list[_Scored]:
     """Every quotable unit of the best passages, scored for how well it answers ``question``.
 
+    ``model``: the learned fit (``fit.LearnedFit``), or None for the hand-made scores alone.
     ``asked`` is the visitor's own words when ``question`` is a follow-up rewritten with its topic:
     what kind of answer is wanted comes from them ("is the ITB stretch OK for it?" asks yes or no).
     """
@@ -132,14 +133,14 @@ def score_units(
             extra = p_rank >= max_passages
             units = split_units(passage.text)
             fits = _fits(passage, units, query_vector)
-            learned = _learned(passage, units, query_vector, model)
+            learned_fits = _learned(passage, units, query_vector, model)
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
             warned = _warning_items(units)
             previous: tuple[Unit, float | None] | None = None
-            previous_learned = 0.0
-            for unit, fit, extra_fit in zip(units, fits, learned):
+            previous_learned = 0.0  # a sentence joined to the one before it keeps the better learned fit of the two
+            for unit, fit, learned in zip(units, fits, learned_fits):
                 if unit.text in said or plain(unit.text) in said:
                     previous = None
                     continue
@@ -150,11 +151,11 @@ def score_units(
                         previous = None
                         continue
                     unit, fit = pair[0], max((f for f in (fit, pair[1]) if f is not None), default=None)
-                    extra_fit = max(extra_fit, previous_learned)
+                    learned = max(learned, previous_learned)
                     previous = (unit, fit)  # a third step can follow the pair
                 else:
                     previous = (unit, fit) if unit.kind == "sentence" else None
-                previous_learned = extra_fit
+                previous_learned = learned
                 if unit.kind != "sentence" and not item_ok(unit.text):
                     continue
                 if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading, services_asked):
@@ -185,7 +186,7 @@ def score_units(
                 f["position"] = float(min(p_rank, max_passages) if shaped else p_rank)
                 f["index"] = float(unit.index)
                 f["passage"] = passage.score
-                f["learned"] = extra_fit
+                f["learned"] = learned
                 raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
     if primary in PRECISE and any(rank == 0 and f["cue"] for *_, rank, _, _, _, f in raw):
         # the best article gives the price, the time, the pain guide itself: another article's (the knee
