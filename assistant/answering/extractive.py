@@ -24,7 +24,7 @@ import numpy as np
 from assistant.answering.exercises import exercise_menu, missing_steps, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.quotes import (
-    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, is_self_care, item_ok, overlap, pairs, standalone, terms,
+    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, is_self_care, item_key, item_ok, overlap, pairs, standalone, terms,
 )
 from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
@@ -137,7 +137,7 @@ def score_units(
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
-            warned = _warning_items(units)
+            warned, cut = _warning_items(units), cut_item(passage.text, units)
             previous: tuple[Unit, float | None] | None = None
             previous_learned = 0.0  # a sentence joined to the one before it keeps the better learned fit of the two
             for unit, fit, learned in zip(units, fits, learned_fits):
@@ -156,7 +156,7 @@ def score_units(
                 else:
                     previous = (unit, fit) if unit.kind == "sentence" else None
                 previous_learned = learned
-                if unit.kind != "sentence" and not item_ok(unit.text):
+                if unit.kind != "sentence" and (not item_ok(unit.text) or item_key(unit) == cut):
                     continue
                 if extra and not _worth_a_look(wanted[:2], unit.text, q_terms, known, heading, services_asked):
                     continue
@@ -282,12 +282,12 @@ def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, as
     those that alone name a word of the question (``asked``: its terms): "the stairs are killing me" keeps
     "Take stairs one at a time" in a long list of tips."""
     list_id = best.unit.list_id
-    members = [u for u in best.units if u.list_id == list_id]
+    cut = cut_item(best.passage.text, best.units)  # an item the chunk boundary cut after its bold head is left out
+    members = [u for u in best.units if u.list_id == list_id and not (u.kind == "item" and item_key(u) == cut)]
     leadin = [u for u in members if u.kind == "leadin"]
     items: dict[int, list[Unit]] = {}
-    for u in members:
-        if u.kind == "item":
-            items.setdefault(u.item if u.item is not None else u.index, []).append(u)
+    for u in (u for u in members if u.kind == "item"):
+        items.setdefault(item_key(u), []).append(u)
     keys = sorted(items)
     if len(keys) > max_items:
         by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}

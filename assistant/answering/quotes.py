@@ -106,6 +106,20 @@ def standalone(sentence: str, leaning: bool = False) -> str | None:
     return s
 
 
+def cut_item(text: str, units) -> int | None:
+    """The list item a chunk boundary cut after its bold head ("- **Adjust your activity.**" ends the chunk, its
+    sentence starts the next): alone it says nothing, so it is not quoted. Its item number (or index), else None."""
+    last = units[-1] if units else None
+    if last is None or last.kind != "item" or not text.rstrip().endswith("**"):
+        return None
+    return item_key(last)
+
+
+def item_key(unit) -> int:
+    """Which list item a unit belongs to (an item's sentences share it)."""
+    return unit.item if unit.item is not None else unit.index
+
+
 def item_ok(text: str) -> bool:
     """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
     return 2 <= len(text.split()) <= 60 and not PAGE_TALK.search(text) and not looks_like_injection(text)

@@ -913,3 +913,22 @@ def test_an_exercises_steps_are_named_whatever_verb_they_start_with(step):
 
     passage = Passage("c1", "foot", "Foot pain", None, "Foot pain > Exercises to try > Heel raises", "h", step)
     assert name_steps([Block((step,), passage, 0, (0, 0), 1.0)])[0].lines[0] == f"Heel raises: {step}"
+
+
+def test_a_list_item_cut_by_the_chunk_boundary_after_its_bold_head_is_not_quoted():
+    """'- **Adjust your activity.**' ends the chunk and its sentence starts the next: alone it says nothing."""
+    from assistant.answering.extractive import plan, score_units
+
+    title = "Heel pain"
+    text = ("Things that often help with heel pain:\n- **Choose supportive footwear.** Shoes with a cushioned heel help.\n"
+            "- **Warm up before your first steps.** Gently move your ankle before getting out of bed.\n"
+            "- **Adjust your activity.**")
+    passage = Passage(chunk_id="c1", source="heel", title=title, url=None, section=f"{title} > What helps", anchor=None,
+                      text=text)
+    hit = SearchHit(rank=1, source="heel", title=title, url=None, section=passage.section, score=1.0, relevance=0.9,
+                    passage=passage, passages=(passage,))
+    question = "what helps heel pain? should I adjust my activity?"
+    assert all("Adjust your activity" not in s.unit.text for s in score_units(question, [hit]))
+    lines = [line for block in plan(question, [hit]) for line in block.lines]
+    assert any("Choose supportive footwear" in line for line in lines), lines
+    assert not any("Adjust your activity" in line for line in lines), lines
