@@ -103,11 +103,11 @@ def _learned(passage: Passage, units: list[Unit], query_vector, fit) -> list[flo
 def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
-    weights: Mapping[str, float] | None = None, model=None,
+    weights: Mapping[str, float] | None = None, fit=None,
 ) -> list[_Scored]:
     """Every quotable unit of the best passages, scored for how well it answers ``question``.
 
-    ``model``: the learned fit (``fit.LearnedFit``), or None for the hand-made scores alone.
+    ``fit``: the learned fit (``fit.LearnedFit``), or None for the hand-made scores alone.
     ``asked`` is the visitor's own words when ``question`` is a follow-up rewritten with its topic:
     what kind of answer is wanted comes from them ("is the ITB stretch OK for it?" asks yes or no).
     """
@@ -133,14 +133,14 @@ def score_units(
             extra = p_rank >= max_passages
             units = split_units(passage.text)
             fits = _fits(passage, units, query_vector)
-            learned_fits = _learned(passage, units, query_vector, model)
+            learned_fits = _learned(passage, units, query_vector, fit)
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
             warned, cut = _warning_items(units), cut_item(passage.text, units)
             previous: tuple[Unit, float | None] | None = None
             previous_learned = 0.0  # a sentence joined to the one before it keeps the better learned fit of the two
-            for unit, fit, learned in zip(units, fits, learned_fits):
+            for unit, meaning, learned in zip(units, fits, learned_fits):
                 if unit.text in said or plain(unit.text) in said:
                     previous = None
                     continue
@@ -150,11 +150,11 @@ def score_units(
                     if pair is None:
                         previous = None
                         continue
-                    unit, fit = pair[0], max((f for f in (fit, pair[1]) if f is not None), default=None)
+                    unit, meaning = pair[0], max((f for f in (meaning, pair[1]) if f is not None), default=None)
                     learned = max(learned, previous_learned)
-                    previous = (unit, fit)  # a third step can follow the pair
+                    previous = (unit, meaning)  # a third step can follow the pair
                 else:
-                    previous = (unit, fit) if unit.kind == "sentence" else None
+                    previous = (unit, meaning) if unit.kind == "sentence" else None
                 previous_learned = learned
                 if unit.kind != "sentence" and (not item_ok(unit.text) or item_key(unit) == cut):
                     continue
@@ -187,7 +187,7 @@ def score_units(
                 f["index"] = float(unit.index)
                 f["passage"] = passage.score
                 f["learned"] = learned
-                raw.append((unit, tuple(units), passage, rank, p_rank, fit, q_terms & (terms(unit.text) | head_terms), f))
+                raw.append((unit, tuple(units), passage, rank, p_rank, meaning, q_terms & (terms(unit.text) | head_terms), f))
     if primary in PRECISE and any(rank == 0 and f["cue"] for *_, rank, _, _, _, f in raw):
         # the best article gives the price, the time, the pain guide itself: another article's (the knee
         # osteoarthritis pain guide for kneecap pain) is not preferred to it by its shape or its heading
@@ -200,8 +200,8 @@ def score_units(
     whole = sum(weight.values())
     w = WEIGHTS if weights is None else weights
     out = []
-    for unit, units, passage, rank, p_rank, fit, shared, f in raw:
-        f["meaning"] = (fit - lo) / (hi - lo) if fit is not None and hi > lo else 0.5
+    for unit, units, passage, rank, p_rank, meaning, shared, f in raw:
+        f["meaning"] = (meaning - lo) / (hi - lo) if meaning is not None and hi > lo else 0.5
         f["lexical"] = sum(weight[t] for t in shared) / whole if whole else 0.0
         score = sum(w.get(k, 0.0) * v for k, v in f.items())
         out.append(_Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
@@ -392,7 +392,7 @@ def plan(
     menu = None if no_self_care else exercise_menu(question, hits, asked=asked)
     if menu is not None and not any(line in said for line in menu.lines[1:]):
         return [menu]
-    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked, weights=weights, model=fit)
+    scored = score_units(question, hits, query_vector, said=said, no_self_care=no_self_care, asked=asked, weights=weights, fit=fit)
     if not scored:
         return []
     best = scored[0]

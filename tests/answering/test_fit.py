@@ -75,7 +75,7 @@ def test_the_learned_fit_is_a_feature_of_a_units_score(with_fit):
     if with_fit:
         fit = LearnedFit(np.array([[1.0], [0], [0], [0]], np.float32), np.array([[0], [0], [0], [1.0]], np.float32),
                          np.zeros(4, np.float32), "m")
-    scored = score_units("should I stand all day at my desk now?", [_hit(units)], question, model=fit)
+    scored = score_units("should I stand all day at my desk now?", [_hit(units)], question, fit=fit)
     best = scored[0]
     if with_fit:
         assert best.unit.text.startswith("Alternating") and best.features["learned"] == pytest.approx(1.0)
