@@ -70,11 +70,11 @@ def _unit_vector(scored) -> np.ndarray | None:
 def _quoted(scored, every) -> str:
     """What the answer quotes when ``scored`` leads it: a list item or lead-in brings its list (with the lead-in
     and the sentence after it that speaks of its items), a sentence itself. A unit is labelled by this text."""
-    from assistant.answering.extractive import _list_block
+    from assistant.answering.lists import list_block
 
     if scored.unit.kind == "sentence":
         return scored.unit.text
-    block = _list_block(scored, every)
+    block = list_block(scored, every)
     return " ".join([*block.lines, block.after or ""])
 
 

@@ -22,7 +22,7 @@ Check = Callable[[], None]
 LONG_WORD = 100
 
 #: Bump when chunk boundaries change, so stores built the old way are rebuilt.
-CHUNKER_VERSION = "5"  # 5: a chunk that continues a list keeps the list's lead-in
+CHUNKER_VERSION = "6"  # 6: no chunk ends inside a list item or on a list's lead-in (5: a chunk that continues a list keeps the lead-in)
 
 
 
@@ -104,20 +104,22 @@ def chunk_section(
     chunks: list[list[tuple[str, int, int]]] = []
     current: list[tuple[str, int, int]] = []
     used = 0
-    for unit in units:
-        n = unit[1]
+    glued = _glued(text, len(pieces))
+    for atom in _atoms(units, glued, budget):
+        n = sum(u[1] + 1 for u in atom) - 1
         if current and used + n + 1 > budget:
             chunks.append(current)
-            # carry the last sentences forward as overlap
+            # carry the last whole items and sentences forward as overlap
             carry: list[tuple[str, int, int]] = []
             carried = 0
-            for prev in reversed(current):
-                if carried + prev[1] > params.overlap_tokens or carried + prev[1] + n + 1 > budget:
+            for prev in reversed(_atoms(current, glued, budget)):
+                size = sum(u[1] + 1 for u in prev)
+                if carried + size > params.overlap_tokens + 1 or carried + size + n > budget:
                     break
-                carry.insert(0, prev)
-                carried += prev[1] + 1
+                carry[:0] = prev
+                carried += size
             current, used = carry, carried
-        current.append(unit)
+        current.extend(atom)
         used += n + 1
     if current:
         chunks.append(current)
@@ -129,6 +131,31 @@ def chunk_section(
             leadin = None  # the lead-in is in this chunk
         out.append((body, count(embed_text(heading, body)), leadin[1] if leadin else ""))
     return out
+
+
+def _glued(text: str, n_pieces: int) -> set[int]:
+    """The pieces (by index) that stay in the chunk of the piece before them: the rest of a list item after its
+    first sentence ("**Adjust your activity.** Reduce running ..."), and a list's first item after its lead-in
+    ("Things that help many people:"), so no chunk ends on a bold head or a lead-in whose list it does not hold."""
+    units = split_units(text)
+    if len(units) != n_pieces:
+        return set()
+    glued = {u.index for u in units if u.kind == "item" and u.item is not None and u.item != u.index}
+    glued |= {units[i + 1].index for i, u in enumerate(units[:-1]) if u.kind == "leadin" and units[i + 1].kind == "item"}
+    return glued
+
+
+def _atoms(units: list[tuple[str, int, int]], glued: set[int], budget: int) -> list[list[tuple[str, int, int]]]:
+    """``units`` in runs that are packed whole: a piece in ``glued`` joins the run before it, unless the run
+    would not fit the budget (a run that cannot fit anyway is packed unit by unit, as before)."""
+    atoms: list[list[tuple[str, int, int]]] = []
+    for unit in units:
+        if atoms and unit[2] in glued and unit[2] != atoms[-1][-1][2] \
+                and sum(u[1] + 1 for u in atoms[-1]) + unit[1] <= budget:
+            atoms[-1].append(unit)
+        else:
+            atoms.append([unit])
+    return atoms
 
 
 def _leadins(text: str, n_pieces: int) -> dict[int, tuple[int, str]]:

@@ -123,13 +123,17 @@ def _how_to(passage: Passage, max_words: int = 40, max_steps: int = 2) -> str | 
     return " ".join(steps)
 
 
-_HOW = re.compile(r"\bhow (?:do|should|can|would|to|does)\b|\bshow me\b|\bwhat is the right way\b", re.IGNORECASE)
+#: "I forgot to ask how you actually do it": asks for the steps, even after "what's a nerve slider?".
+_DO_IT = r"\bhow (?:you|i|we|to|they) (?:\w+ ){0,2}?(?:do|does|perform) (?:it|this|that|them|these|those|one)\b"
+_HOW = re.compile(r"\bhow (?:do|should|can|would|to|does)\b|\bshow me\b|\bwhat is the right way\b|" + _DO_IT, re.IGNORECASE)
 
 
 def named_exercise(question: str, hits: Sequence[SearchHit], asked: str | None = None) -> Block | None:
     """For "how do you actually do the Nordics?": that exercise's steps, under its name, leading the answer."""
     text = asked or question
-    if not hits or not _HOW.search(text) or asks_measure(text) or intents(text)[:1] in (("cause",), ("what_is",)):
+    first = intents(text)[:1]
+    if (not hits or not _HOW.search(text) or asks_measure(text) or first == ("cause",)
+            or (first == ("what_is",) and not re.search(_DO_IT, text, re.IGNORECASE))):
         return None  # "how does sitting affect them?" asks why, not how to do the sit-to-stand
     q_terms = terms(question)
     for rank, passage in enumerate(hits[0].passages):

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.answering.exercises import exercise_menu, missing_steps, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
+from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, with_rest
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, is_self_care, item_key, item_ok, overlap, pairs, standalone, terms,
 )
@@ -35,7 +35,6 @@ __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
 # --------------------------------------------------------------------------- the plan
 
-_WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|(?<!rather than )straight away|(?:get|seek) help sooner)\b", re.I)
 _SEEK_HELP = re.compile(r"^(?:see|seek|book|contact|call|ask|get (?:help|advice|checked))\b", re.I)
 _URGENT_WORDS = re.compile(r"\b(?:urgent\w*|emergenc\w*|a&e|999|serious|worr\w*|dangerous|red flags?|warning)\b", re.I)
 
@@ -70,18 +69,6 @@ _LOOKED_FOR = SHAPED | {"serious", "rest", "sessions"}
 _NOT_TOLD = frozenset({"cause", "what_is"})
 
 
-@dataclass(frozen=True)
-class _Scored:
-    unit: Unit
-    units: tuple[Unit, ...]  # all units of the passage (for lists)
-    passage: Passage
-    article_rank: int
-    passage_rank: int
-    score: float
-    features: Mapping[str, float] = field(default_factory=dict)
-    base: float = 0.0  # the score without the learned fit: what "close to the best" and "far below it" are measured in
-
-
 def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
     """Each unit's fit by meaning: its vector against the question's (given several, the question's and its asking
     sentences', their mean)."""
@@ -104,7 +91,7 @@ def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
     weights: Mapping[str, float] | None = None, fit=None,
-) -> list[_Scored]:
+) -> list[Scored]:
     """Every quotable unit of the best passages, scored for how well it answers ``question``.
 
     ``fit``: the learned fit (``fit.LearnedFit``), or None for the hand-made scores alone.
@@ -180,7 +167,7 @@ def score_units(
                     f["instruction"] = 1.0  # "why does it hurt first thing?" is not answered by "stretch before you get up"
                 if recovery and recovery_span(unit.text) and not _SEEK_HELP.match(plain(unit.text)):
                     f["recovery"] = 1.0  # "how long will it take?" is answered by how long getting better takes
-                if (warning or unit.item in warned or _WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
+                if (warning or unit.item in warned or WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
                     f["warning"] = 1.0  # warning signs answer "is it serious?", not "is it worth seeing someone?"
                 f["article"] = float(rank)
                 f["position"] = float(min(p_rank, max_passages) if shaped else p_rank)
@@ -204,19 +191,14 @@ def score_units(
         f["meaning"] = (meaning - lo) / (hi - lo) if meaning is not None and hi > lo else 0.5
         f["lexical"] = sum(weight[t] for t in shared) / whole if whole else 0.0
         score = sum(w.get(k, 0.0) * v for k, v in f.items())
-        out.append(_Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
+        out.append(Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
 def _warning_items(units: Sequence[Unit]) -> set[int]:
     """The list items that are warning signs by what the rest of the item says ("You cannot bear weight, or the
     ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit")."""
-    return {u.item for u in units if u.item is not None and _WARNING_UNIT.search(u.text)}
-
-
-def _warning_list(block: Block) -> bool:
-    """A list of warning signs: under a warning heading, or with a line that says where to go urgently."""
-    return bool(WARNING_SECTION.search(block.passage.section.split(" > ")[-1])) or any(_WARNING_UNIT.search(x) for x in block.lines)
+    return {u.item for u in units if u.item is not None and WARNING_UNIT.search(u.text)}
 
 
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:
@@ -225,6 +207,9 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
     n = len(shared)
     return {t: math.log(1.0 + (n + 1) / (1 + sum(t in s for s in shared))) for t in q_terms}
 
+
+#: A yes or no said outright, wherever it sits in the article ("There is no need to force yourself to sit bolt upright").
+_VERDICT = re.compile(r"\b(?:no need to|need not|not (?:usually |always )?(?:needed|necessary|recommended))\b", re.IGNORECASE)
 
 #: Words of asking, not of subject ("any advice for ...", "tips for ...")
 _ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
@@ -239,8 +224,8 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
     neck collar?" and "soft collars are not recommended")."""
     if any(heading_cue(i, heading) for i in asked[:1]) or ("helps" in asked and heading_cue("helps", heading)):
         return True  # "should I just rest it?" is answered under "What helps"
-    if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]):
-        return True
+    if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]) or (tuple(asked[:1]) == ("yes_no",) and _VERDICT.search(text)):
+        return True  # "is that right?" after "I sit dead straight all day": "There is no need to force yourself ..."
     if services_asked and subjects(text) & services_asked:
         return True  # "would I be allowed to come in with him?": "You are welcome to bring a friend ..."
     return bool((q_terms - known - _ASKING_WORDS) & terms(text))
@@ -261,115 +246,7 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
     return joined, previous[1]
 
 
-#: How a sentence that speaks of the list just before it starts ("These aches usually ease when you move ...").
-_OF_THE_LIST = re.compile(r"^(?:these|those|all (?:of )?these|such)\b", re.IGNORECASE)
-
-
-def _list_tail(units: Sequence[Unit], members: Sequence[Unit]) -> str | None:
-    """The sentence after a list that speaks of its items, quoted with the list: alone, "These aches usually ease when
-    you move" points at nothing; after the list of aches, it says something."""
-    after = next((u for u in units if u.index > members[-1].index), None)
-    if after is None or after.kind != "sentence" or after.paragraph == members[-1].paragraph:
-        return None
-    text = plain(after.text)
-    if not _OF_THE_LIST.match(text) or standalone(text, leaning=True) is None:
-        return None  # otherwise it must be quotable: whole, not a question, not page talk
-    return text
-
-
-def _list_block(best: _Scored, scored: Sequence[_Scored], max_items: int = 6, asked: frozenset[str] = frozenset()) -> Block:
-    """The list ``best`` belongs to, with its lead-in: all items if short, else the best-scoring ones, and first
-    those that alone name a word of the question (``asked``: its terms): "the stairs are killing me" keeps
-    "Take stairs one at a time" in a long list of tips."""
-    list_id = best.unit.list_id
-    cut = cut_item(best.passage.text, best.units)  # an item the chunk boundary cut after its bold head is left out
-    members = [u for u in best.units if u.list_id == list_id and not (u.kind == "item" and item_key(u) == cut)]
-    leadin = [u for u in members if u.kind == "leadin"]
-    items: dict[int, list[Unit]] = {}
-    for u in (u for u in members if u.kind == "item"):
-        items.setdefault(item_key(u), []).append(u)
-    keys = sorted(items)
-    if len(keys) > max_items:
-        by_unit = {s.unit.index: s.score for s in scored if s.passage.chunk_id == best.passage.chunk_id}
-        named = {k: asked & terms(" ".join(u.text for u in items[k])) for k in keys}
-        alone = {k: any(sum(t in other for other in named.values()) == 1 for t in named[k]) for k in keys}
-        ranked = sorted(keys, key=lambda k: (alone[k], max(by_unit.get(u.index, -9) for u in items[k])), reverse=True)
-        keys = sorted(ranked[:max_items])
-    if leadin:
-        lines = [leadin[0].text]
-    elif best.passage.leadin and list_id == 0 and best.units[0].paragraph == members[0].paragraph:
-        lines = [plain(best.passage.leadin)]  # the list the chunk starts inside: its lead-in is in the chunk before
-    else:
-        lines = []
-    lines += [" ".join(u.text for u in items[k]) for k in keys]
-    return Block(tuple(lines), best.passage, best.article_rank, (best.passage_rank, min(u.index for u in members)),
-                 best.score, is_list=True, after=_list_tail(best.units, members))
-
-
-def _with_rest(
-    block: Block, best: _Scored, scored: Sequence[_Scored], margin: float = 0.1, most: int = 2, asked: frozenset[str] = frozenset(),
-) -> Block:
-    """A list cut by a chunk boundary: the items of the same list on the other side of the boundary that score
-    close to the best, or name a word of the question (``asked``) the block does not, join ``block`` (at most
-    ``most``): "Take breaks when driving ..." sits after the boundary that "Things that help many people:" and
-    its first items sit before; so does "Take stairs one at a time" for "the stairs are killing me"."""
-    head = block.lines[0] if block.lines and block.lines[0].endswith(":") else None
-    if head is None or _warning_list(block):
-        return block  # warning signs are quoted as the chunk has them: the answer's other lines say what was asked
-    found: dict[str, tuple[str, int]] = {}  # line -> where it is read
-    unnamed = asked - terms(" ".join(block.lines))
-    naming = [s for s in scored if unnamed & terms(s.unit.text)]
-    close = [s for s in scored if s.base >= best.base - margin]
-    for s in [*naming, *close]:
-        if len(found) >= most:
-            break
-        if s.unit.kind != "item" or s.passage.chunk_id == best.passage.chunk_id or s.passage.section != best.passage.section:
-            continue
-        other = _list_block(s, scored, max_items=99)
-        if not other.lines or other.lines[0] != head:
-            continue
-        line = next((x for x in other.lines[1:] if s.unit.text in x), None)
-        if line is not None and line not in block.lines:
-            found.setdefault(line, (s.passage.chunk_id, s.unit.index))
-    if not found:
-        return block
-    extra = sorted(found, key=found.__getitem__)
-    lines = [*extra, *block.lines[1:]] if plain(best.passage.leadin) == head else [*block.lines[1:], *extra]
-    return Block((head, *lines), block.passage, block.article_rank, block.position, block.score, is_list=True, after=block.after)
-
-
-def _support_list(
-    best: _Scored, scored: Sequence[_Scored], wanted: tuple[str, ...], floor: float, asked: frozenset[str] = frozenset(),
-) -> tuple[Block | None, bool]:
-    """The one list an answer led by a sentence may quote, with its lead-in ("Common triggers include:" after
-    "it is mostly a problem of load" answers "why would he get this?"), and whether it is on the point.
-
-    On the point: a list under a heading about what was asked, among the units worth quoting at all; it then
-    comes before other support. Otherwise the best list close to the best unit, quoted only if there is room.
-    Never a list of warning signs: they lead only when asked about."""
-    nearby = None
-    for s in scored[1:]:
-        # a list in the best sentence's own section ("Common triggers include:" after "it is mostly a problem of
-        # load") is looked at however its items score
-        same = s.passage.chunk_id == best.passage.chunk_id
-        if s.base < floor and not same:
-            continue
-        if s.unit.kind == "sentence":
-            continue
-        block = _list_block(s, scored, asked=asked)
-        heading = s.passage.section.split(" > ")[-1]
-        if _warning_list(block):
-            continue
-        if any(heading_cue(i, heading) for i in wanted[:2]):
-            return block, True
-        if s.base < floor:
-            continue
-        if nearby is None and s.base >= best.base - 0.1:
-            nearby = block
-    return nearby, False
-
-
-def _fuller(scored: Sequence[_Scored]) -> dict[str, str]:
+def _fuller(scored: Sequence[Scored]) -> dict[str, str]:
     """A step quoted with the dependent sentences that follow it ("Hold for 30 to 45 seconds."), where they
     were joined: the step alone leaves out how long to hold or how often to repeat."""
     joined = {}
@@ -404,13 +281,16 @@ def plan(
     elif best.unit.kind == "sentence":
         lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
-        lead = _with_rest(_list_block(best, scored, asked=asked_terms), best, scored, asked=asked_terms)
+        lead = with_rest(list_block(best, scored, asked=asked_terms), best, scored, asked=asked_terms)
+    lead, rest_of_list = direct_first(lead, best, intents(asked or question))
     chosen = [lead]
-    used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list else set()
+    used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list or rest_of_list else set()
     seen_terms = [terms(" ".join(lead.lines))]
     words = lead.words
     floor = best.base - 0.35
-    extra_list, on_point = _support_list(best, scored, intents(asked or question), floor, asked_terms) if not lead.is_list else (None, False)
+    extra_list, on_point = support_list(best, scored, intents(asked or question), floor, asked_terms) if not lead.is_list else (None, False)
+    if rest_of_list is not None:
+        extra_list, on_point = rest_of_list, True
 
     def add_sentences(least: float) -> None:
         nonlocal words

@@ -140,7 +140,7 @@ _CUE = {
     "pain": r"\b(?:out of 10|pain guide|acceptable|settles? (?:by|within|back)|(?:mild|some|a little|small amount of) discomfort|usually fine)\b",
     "rest": r"\b(?:complete(?:ly)? rest|rest(?:ing)? completely|(?:long )?spells of rest|than rest(?:ing)?|rest alone|bed rest|"
             r"stopping everything|without stopping|(?:keep|keeping|stay|staying) (?:gently )?active)\b",
-    "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay|acceptable))\b|\b(?:(?:often|usually|can|may|might|tends? to) make|makes) (?:\w+ ){0,3}?worse\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
+    "yes_no": r"^(?:yes|no|avoid|do not|don't|never)\b|\b(?:not recommended|is (?:fine|safe|ok|okay|acceptable)|no need to|need not)\b|\b(?:(?:often|usually|can|may|might|tends? to) make|makes) (?:\w+ ){0,3}?worse\b|\b(?:you (?:do not|don't|can|can't|cannot|should|should not)|not (?:usually|needed|necessary))\b",
 }
 _CUE_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _CUE.items()}
 

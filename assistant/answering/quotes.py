@@ -162,6 +162,7 @@ class Block:
     score: float
     is_list: bool = False
     after: str | None = None  # the sentence after a list that speaks of its items ("These aches usually ease ...")
+    headed: bool = False  # a list's first line introduces it though it does not end with ":" (the sentence before it)
 
     @property
     def words(self) -> int:
@@ -170,6 +171,6 @@ class Block:
     def text(self) -> str:
         if not self.is_list:
             return self.lines[0]
-        listed = "\n".join([*(line for line in self.lines[:1] if line.endswith(":")),
-                            *(f"- {line}" for line in self.lines if not line.endswith(":"))])
+        head = 1 if self.headed or self.lines[0].endswith(":") else 0
+        listed = "\n".join([*self.lines[:head], *(f"- {line}" for line in self.lines[head:] if not line.endswith(":"))])
         return f"{listed}\n\n{self.after}" if self.after else listed

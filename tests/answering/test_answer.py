@@ -317,6 +317,15 @@ def test_a_question_about_something_no_article_covers_is_declined(clinic):
     assert answer.answer.startswith("I couldn't find that in our articles")
 
 
+def test_the_big_toe_joint_is_a_subject_of_its_own():
+    """A sore big toe joint is not what the heel article's "base of the toes" is about."""
+    from assistant.answering.subjects import subjects
+
+    assert subjects("the joint at the base of my big toe is stiff, with a bony bump") == {"big_toe", "foot"}
+    assert subjects("a bunion on my big toe") == {"bunion", "big_toe", "foot"}  # no article names the bunion
+    assert subjects("the band runs from the heel bone to the base of the toes") == {"foot"}
+
+
 def test_page_talk_is_matched_as_whole_words():
     assert standalone("Clicking or grinding from the kneecap is not usually a sign of damage.")
     assert standalone("Click the link below to book your appointment today.") is None

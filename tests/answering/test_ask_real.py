@@ -66,6 +66,8 @@ def test_answers_are_two_to_six_whole_quoted_sentences(assistant, question):
     assert runs and len(units) >= 2 and words <= 120 + LIST_ALLOWANCE, answer.answer
     for unit, n in units:
         name = by_n[n].section.split(" > ")[-1] + ": "  # an exercise's first step carries its heading
+        if unit.text == name.rstrip():
+            continue  # a list without a lead-in of its own is introduced by its section's heading
         text = unit.text[len(name):] if unit.text.startswith(name) else unit.text
         assert plain(text) in plain(by_n[n].passage), (unit.text, by_n[n].passage)
         assert "#" not in unit.text and "http" not in unit.text
@@ -136,12 +138,12 @@ def _user(*messages: str) -> list[dict[str, str]]:
             _user("Booked my first appointment for next Tuesday, it's for my hamstring.",
                   "My mum wants to come in with me, I get a bit nervous at appointments."),
             "welcome to bring a friend or family member", None, id="bringing someone is about the clinic"),
-        pytest.param(  # "- Build strength steadily." is from the second half of a list a chunk boundary cut
+        pytest.param(  # "- Build strength steadily." is from the second half of a long list: quoted under its lead-in
             "what else helps?",
             _user("I'm 17 and I've had pain round my kneecap for a couple of months. It's worse going down stairs and "
                   "after sitting in lessons."),
-            "Things that often help with patellofemoral pain:\n- Build strength steadily.", None,
-            id="items of a cut list keep their lead-in"),
+            re.compile(r"Things that often help with patellofemoral pain:\n(?:- .*\n)*- Build strength steadily\."), None,
+            id="items of a long list keep their lead-in"),
         pytest.param(  # "how does ..." asks why here, not how to do the sit-to-stand
             "I work from home sat at the kitchen table 9 hours a day and my lower back's been aching for months. "
             "someone said its my glutes?? how does sitting affect them", [],
@@ -259,7 +261,7 @@ def _user(*messages: str) -> list[dict[str, str]]:
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
     answer = assistant.ask(question, history=history).answer.answer
-    assert says in answer, answer
+    assert (says.search(answer) if isinstance(says, re.Pattern) else says in answer), answer
     assert does_not_say is None or does_not_say not in answer, answer
 
 

@@ -119,6 +119,30 @@ def test_a_chunk_that_starts_inside_a_list_keeps_the_lists_lead_in():
         assert chunk.leadin == ("Pain is often worse when:" if starts_in_list else ""), chunk.text
 
 
+@pytest.mark.parametrize("max_tokens, overlap", [(40, 0), (60, 16), (90, 32)])
+def test_no_chunk_ends_inside_a_list_item_or_on_its_lead_in(max_tokens, overlap):
+    items = "\n".join(f"- **Step {i}.** Do the knee exercise number {i} slowly. Rest after it." for i in range(10))
+    text = f"Knee pain often eases with load. These steps help:\n{items}\n\nMost people get better."
+    chunks = chunk_article(make_article([Section(("Knee pain",), None, text)]), count, ChunkParams(max_tokens, overlap))
+    assert len(chunks) > 2
+    for chunk in chunks:
+        assert chunk.tokens <= max_tokens
+        assert not chunk.text.endswith(("These steps help:", ".**", "slowly.")), chunk.text
+        lines = [ln for ln in chunk.text.splitlines() if ln.startswith("- ")]
+        assert all(ln.endswith("Rest after it.") for ln in lines), chunk.text  # every item whole
+        first = chunk.text.split("\n")[0]
+        assert first.startswith(("- **Step", "Knee pain", "Most people")), chunk.text  # never an item's tail
+    joined = " ".join(c.text for c in chunks)
+    assert all(f"exercise number {i} " in joined for i in range(10))
+
+
+def test_an_item_longer_than_the_budget_is_still_packed():
+    item = "- **Long.** " + " ".join(f"Sentence {i} about the knee." for i in range(30))
+    chunks = chunk_article(make_article([Section(("Knee pain",), None, f"Try this:\n{item}")]), count, ChunkParams(40, 0))
+    assert all(c.tokens <= 40 for c in chunks)
+    assert all(f"Sentence {i} " in " ".join(c.text for c in chunks) for i in range(30))
+
+
 def test_chunk_link_carries_section_anchor():
     chunks = chunk_article(make_article([Section(("Knee pain", "What helps"), "what-helps", "Rest.")]), count, ChunkParams())
     assert chunks[0].link == "https://clinic.example/articles/knee#what-helps"

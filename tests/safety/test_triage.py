@@ -337,6 +337,13 @@ def test_cannot_get_comfy_at_night_with_a_shoulder_is_not_night_pain():
     assert triage_conversation(turns).level == "routine"
 
 
+def test_sitting_bolt_upright_is_a_breathing_sign_only_with_breathing_words():
+    posture = "Sat 9 hours a day at a desk. Should I be forcing myself to sit bolt upright all day or am I wrecking my back?"
+    assert triage(posture).level == "routine", triage(posture).rules
+    assert triage("my nan is sitting bolt upright and her breathing is awful").level == "emergency"
+    assert triage("he's sat bolt upright, can't lie flat, says he can't get his breath").level == "emergency"
+
+
 def test_a_threat_reported_with_if_i_tell_anyone_is_not_a_hypothetical():
     message = "my mums boyfriend twisted my arm behind my back last night and he said if i tell anyone it'll be worse"
     assert triage(message).level == "emergency", triage(message).rules

@@ -1,0 +1,69 @@
+"""Lists in an answer (assistant/answering/lists.py), on made-up passages: what introduces a list, and a list item's
+sentence that answers on its own."""
+
+from __future__ import annotations
+
+from assistant.answering.extractive import plan
+from assistant.answering.exercises import named_exercise
+from assistant.core.records import Passage, SearchHit
+
+
+def _hit(section: str, text: str, title: str = "Hamstring strain") -> SearchHit:
+    passage = Passage(chunk_id="c", source="a.md", title=title, url=None, section=section, anchor=None, text=text)
+    return SearchHit(rank=1, source="a.md", title=title, url=None, section=section, score=1.0, relevance=0.9,
+                     passage=passage, passages=(passage,))
+
+
+PRINCIPLES = (
+    "Useful principles for recovering from a hamstring strain:\n\n"
+    "- **Keep moving gently.** Walking and light activity within comfort help the muscle heal in a healthy way.\n"
+    "- **Build strength before speed.** Return to running at low speed first, then gradually increase pace.\n"
+    "- **Be patient with timescales.** A mild hamstring strain may settle in a couple of weeks, while a more severe "
+    "strain can take several months."
+)
+
+
+def text_of(blocks) -> str:
+    return "\n\n".join(b.text() for b in blocks)
+
+
+def test_a_list_items_sentence_that_answers_how_long_leads_and_its_list_follows():
+    blocks = plan("how long will my hamstring strain take to settle, roughly how many weeks?",
+                  [_hit("Hamstring strain > What helps", PRINCIPLES)])
+    assert blocks[0].lines == ("Be patient with timescales. A mild hamstring strain may settle in a couple of weeks, while a more severe strain can "
+                               "take several months.",)
+    rest = text_of(blocks[1:])
+    assert "Useful principles for recovering from a hamstring strain:\n- Keep moving gently." in rest
+    assert "couple of weeks" not in rest  # not quoted twice
+
+
+def test_a_question_that_wants_the_list_still_gets_it_whole():
+    blocks = plan("what helps a hamstring strain?", [_hit("Hamstring strain > What helps", PRINCIPLES)])
+    assert blocks[0].is_list and blocks[0].lines[0] == "Useful principles for recovering from a hamstring strain:"
+
+
+def test_a_list_without_a_colon_is_introduced_by_the_sentence_before_it():
+    text = ("Wear loose, comfortable clothing that lets your physiotherapist see the area being assessed.\n\n"
+            "- For a knee problem, shorts are ideal, or bring a pair to change into.\n"
+            "- For a shoulder problem, a vest top is helpful.")
+    blocks = plan("what should i wear, are shorts ok for a knee problem?", [_hit("FAQ > What should I wear?", text, "FAQ")])
+    listed = next(b for b in blocks if b.is_list)
+    assert listed.text().startswith("Wear loose, comfortable clothing that lets your physiotherapist see the area being "
+                                    "assessed.\n- For a knee problem, shorts are ideal")
+
+
+def test_a_list_that_opens_its_section_is_introduced_by_the_heading():
+    text = ("- Adjust your chair so your feet rest flat on the floor.\n"
+            "- Place your screen about an arm's length away, at eye level.\n"
+            "- Keep your keyboard close, so your elbows rest near your sides.")
+    blocks = plan("how should i set up my chair and screen?", [_hit("Desk work > What helps > Set up your workstation", text, "Desk work")])
+    assert blocks[0].text().startswith("Set up your workstation:\n- Adjust your chair")
+
+
+def test_how_you_actually_do_it_asks_for_the_steps_even_after_what_is_it():
+    text = "Sit upright on a chair. Slowly straighten the knee of the sore leg while tilting your head back to look up."
+    hit = _hit("Sciatica > Exercises to try > Seated nerve slider", text, "Sciatica")
+    question = "What's a nerve slider? Physio mentioned one but I forgot to ask how you actually do it."
+    block = named_exercise(question, [hit])
+    assert block is not None and block.lines[0].startswith("Seated nerve slider: Sit upright on a chair. Slowly straighten")
+    assert named_exercise("What's a nerve slider? is it a stretch?", [hit]) is None  # what it is, not how
