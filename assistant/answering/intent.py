@@ -67,7 +67,7 @@ _Q = {
                r"(?:does|do|will) (?:that|this|it|these|those) mean (?:i (?:need|will need|have to|have)|(?:i will )?(?:need )?(?:surgery|an? op\w*|injections?)|(?:it is|its) (?:serious|bad|damaged|torn|broken)))\b",
     "cause": r"\b(?:why|cause\w*|caus\w*|reason|how (?:did|do|does) (?:i|it|this) (?:get|happen)|what makes|trigger\w*|"
              r"(?:bring|brings|brought) (?:\w+ ){0,3}?on\b|(?:set|sets|setting) (?:it|that|this|them) off|my (?:own )?fault|"
-             r"how (?:does|do|can|could|would|might) (?:\w+ ){1,3}?(?:make|give) (?:\w+ ){0,3}?(?:hurt|ache|sore|pain\w*)|"
+             r"how (?:does|do|can|could|would|might) (?:\w+ ){1,6}?(?:make|give) (?:\w+ ){0,3}?(?:hurt|ache|sore|pain\w*|weak\w*|stiff\w*|tight\w*)|"
              r"(?:coming|come|comes) from (?:my|the|his|her|your)|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"

@@ -161,8 +161,9 @@ def direct_first(lead: Block, best: Scored, wanted: Sequence[str]) -> tuple[Bloc
     timescales. A mild hamstring strain may settle in a couple of weeks ..." opens the reply, not "Useful principles
     for recovering from a hamstring strain:" with the answer fourth down its items. The rest of the list (its lead-in
     and at least two other items) is returned to follow; a shorter list is left as it is."""
-    if not lead.is_list or not wanted or wanted[0] not in ONE_LINE or best.unit.item is None or not lead.lines[0].endswith(":"):
-        return lead, None
+    if (not lead.is_list or not wanted or wanted[0] not in ONE_LINE or best.unit.item is None
+            or not lead.lines[0].endswith(":") or _warning_list(lead)):
+        return lead, None  # a warning sign is never quoted as a statement: its list says when to get help
     line = next((x for x in lead.lines[1:] if best.unit.text in x), None)
     others = tuple(x for x in lead.lines[1:] if x != line)
     if line is None or len(others) < 2 or len(split_sentences(line)) < 2 or standalone(line) is None:

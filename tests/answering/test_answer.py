@@ -396,6 +396,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("roughly how long till it gets better if i do the exercises?")[0] == "duration"
     assert intents("how much for a home visit for my dad?")[0] == "cost"
     assert intents("why does my heel hurt when I stretch it?")[0] == "cause"
+    assert intents("weak glutes?? How does sitting at a desk all day make your backside weak, I don't get it")[0] == "cause"
     assert "duration" not in intents("where should the head rest be set? had whiplash last month")
     assert "hours" not in intents("neck is stiff, is it best to rest it all weekend?")
     assert "hours" in intents("can I get seen early before work?")

@@ -67,3 +67,12 @@ def test_how_you_actually_do_it_asks_for_the_steps_even_after_what_is_it():
     block = named_exercise(question, [hit])
     assert block is not None and block.lines[0].startswith("Seated nerve slider: Sit upright on a chair. Slowly straighten")
     assert named_exercise("What's a nerve slider? is it a stretch?", [hit]) is None  # what it is, not how
+
+
+def test_a_warning_sign_is_never_lifted_out_of_its_list():
+    text = ("Seek help sooner in these situations:\n\n"
+            "- **Your knee locks.** Get your knee assessed, as this is not typical of ITB syndrome.\n"
+            "- **You cannot bear weight.** Go to A&E or a minor injuries unit.\n"
+            "- **Your knee is hot and red.** Contact your GP or NHS 111 the same day.")
+    blocks = plan("my knee locks sometimes when running, is that serious?", [_hit("ITB > When to see a physio", text, "ITB")])
+    assert blocks[0].is_list and blocks[0].lines[0] == "Seek help sooner in these situations:"
