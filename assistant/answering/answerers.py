@@ -12,6 +12,7 @@ import re
 import logging
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from assistant.core import prompts
 from assistant.answering.extractive import Block, is_self_care, plan
@@ -20,6 +21,9 @@ from assistant.safety.privacy import redact
 from assistant.core.records import CITATION, Citation, Passage, SearchHit, SearchResult, Turn
 
 log = logging.getLogger(__name__)
+#: A cited passage without its instructing sentences: the same chunks are cited again and again, so it is remembered
+#: (article text only).
+_without_instructions = lru_cache(maxsize=4096)(strip_instructions)
 _CITE = re.compile(r"\s?" + CITATION.pattern)
 _CITE_GROUP = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})+)\]")
 # Doses and prescriptions the assistant must never give.
@@ -51,7 +55,7 @@ def citation_for(n: int, passage: Passage) -> Citation:
         url=passage.link,
         section=passage.section,
         source=passage.source,
-        passage=strip_instructions(passage.text),
+        passage=_without_instructions(passage.text),
         name=passage.name,
         anchor=passage.anchor,
     )

@@ -24,12 +24,12 @@ from assistant.answering.exercises import exercise_menu, missing_steps, name_ste
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, with_rest
 from assistant.answering.quotes import (
-    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, is_self_care, item_key, item_ok, overlap, pairs, standalone, terms,
+    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok, overlap, pairs, standalone,
+    terms,
 )
 from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
 from assistant.core.text import Unit, plain, split_sentences, split_units
-from assistant.safety.policy import looks_like_injection
 
 __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
@@ -237,7 +237,7 @@ def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tup
         return None
     text = plain(unit.text)
     words = text.split()
-    if not words or not (DEPENDENT_START.match(text) or POINTS_BACK.search(text)) or PAGE_TALK.search(text) or looks_like_injection(text):
+    if not words or not (DEPENDENT_START.match(text) or POINTS_BACK.search(text)) or PAGE_TALK.search(text) or instructs(text):
         return None
     if len(words) > 40 or text[-1] not in ".!":
         return None

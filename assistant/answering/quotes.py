@@ -17,6 +17,10 @@ from assistant.core.text import plain, split_sentences
 from assistant.core.words import with_synonyms
 from assistant.safety.policy import looks_like_injection
 
+#: Whether an article's sentence tries to instruct the assistant: the same few thousand sentences are checked each time
+#: they are scored, so the answer is remembered (only article text comes here; a visitor's words are never kept).
+instructs = lru_cache(maxsize=16384)(looks_like_injection)
+
 _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
 DEPENDENT_START = re.compile(
@@ -101,7 +105,7 @@ def standalone(sentence: str, leaning: bool = False) -> str | None:
         return None  # fragments, questions and lead-ins ending with ':'
     if s.count("(") != s.count(")") or s.count('"') % 2:
         return None
-    if (not leaning and DEPENDENT_START.match(s)) or POINTS_BACK.search(s) or PAGE_TALK.search(s) or looks_like_injection(s):
+    if (not leaning and DEPENDENT_START.match(s)) or POINTS_BACK.search(s) or PAGE_TALK.search(s) or instructs(s):
         return None
     return s
 
@@ -122,7 +126,7 @@ def item_key(unit) -> int:
 
 def item_ok(text: str) -> bool:
     """A list item is quotable (with its lead-in) unless it is page furniture or an instruction to us."""
-    return 2 <= len(text.split()) <= 60 and not PAGE_TALK.search(text) and not looks_like_injection(text)
+    return 2 <= len(text.split()) <= 60 and not PAGE_TALK.search(text) and not instructs(text)
 
 
 @lru_cache(maxsize=1)

@@ -214,6 +214,7 @@ class SemanticDetector:
         findings, latest, caution = {}, {}, {}
         wholes: list[np.ndarray] = []
         nearest_emergency: tuple[float, Flag | None] = (-2.0, None)  # for the learned model's reply
+        named = False  # whether that clause is nearer the sign than the hard negatives
         last = len(messages) - 1
         for index, message in enumerate(messages):
             spans = [
@@ -236,12 +237,15 @@ class SemanticDetector:
                 continue
             sims = vectors @ exemplars.T
             nearest = sims.argmax(axis=1)
+            best = sims[np.arange(len(texts)), nearest]
+            against = (vectors @ negatives.T).max(axis=1) if len(negatives) else np.full(len(texts), -1.0)
             if self._emergency.any():
                 row, col = np.unravel_index(np.argmax(np.where(self._emergency[None, :], sims, -2.0)), sims.shape)
                 if sims[row, col] > nearest_emergency[0]:
                     nearest_emergency = (float(sims[row, col]), flags[int(col)])
-            best = sims[np.arange(len(texts)), nearest]
-            against = (vectors @ negatives.T).max(axis=1) if len(negatives) else np.full(len(texts), -1.0)
+                    # a clause nearer the hard negatives than the sign ("can never get an appointment at my
+                    # surgery" and the crisis line) names no sign for the caution band
+                    named = bool(sims[row, col] > against[row])
             for i, text in enumerate(texts):
                 flag, score = flags[int(nearest[i])], float(best[i])
                 if score - float(against[i]) < self.margin:
@@ -264,7 +268,7 @@ class SemanticDetector:
                 findings.setdefault(flag.id, finding)
                 if len(wholes) == 1 or model.score(wholes[-1]) >= model.threshold:
                     latest.setdefault(flag.id, finding)
-            elif score >= model.caution and nearest_emergency[0] >= LEARNED_NEAR:
+            elif score >= model.caution and nearest_emergency[0] >= LEARNED_NEAR and named:
                 caution.setdefault(flag.id, flag)
         return SemanticResult(tuple(findings.values()), tuple(latest.values()), tuple(caution.values()))
 

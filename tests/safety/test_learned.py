@@ -50,13 +50,24 @@ def test_a_conversation_the_model_reads_as_an_emergency_escalates_with_an_emerge
 
 def test_when_the_model_is_only_fairly_sure_the_answer_leads_with_the_signs_safety_line(tmp_path):
     embedder = FakeEmbedder()
-    words = "husband nerve pain down his leg from his back wants to stay in bed"
+    words = "it's like the dentist injection and i am worried about it today"  # near a sign, caught by no pattern
     direction = np.asarray(embedder.embed_query(words), dtype=np.float32)
     unsure = model_for(embedder, words, threshold=0.9, caution=0.6)  # scores it 1 / 1.5, about 0.67
     assert 0.6 < unsure.score(direction) < 0.9
     verdict = triage_conversation([words], SemanticDetector(embedder, cache_dir=tmp_path, learned=unsure))
     assert verdict.level == "routine" and verdict.caution
     assert not [f for f in verdict.findings if f.detector == "learned"]
+
+
+def test_a_fairly_sure_model_gives_no_safety_line_for_what_is_nearer_a_reviewed_ordinary_question(tmp_path):
+    """"husband has sciatica down one leg and thinks he should stay in bed" is one of the catalogue's hard negatives:
+    a message closer to it than to any sign gets no sign's safety line, however sure the model is."""
+    embedder = FakeEmbedder()
+    words = "husband nerve pain down his leg from his back wants to stay in bed"
+    unsure = model_for(embedder, words, threshold=0.9, caution=0.6)
+    assert 0.6 < unsure.score(np.asarray(embedder.embed_query(words), dtype=np.float32)) < 0.9
+    verdict = triage_conversation([words], SemanticDetector(embedder, cache_dir=tmp_path, learned=unsure))
+    assert verdict.level == "routine" and verdict.caution == ()
 
 
 def test_a_fairly_sure_model_gives_no_safety_line_when_no_sign_is_near_what_was_said(tmp_path):
