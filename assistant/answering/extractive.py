@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -69,7 +70,7 @@ _LOOKED_FOR = SHAPED | {"serious", "rest", "sessions"}
 _NOT_TOLD = frozenset({"cause", "what_is"})
 
 
-def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | None]:
+def _fits(passage: Passage, units: Sequence[Unit], query_vector) -> list[float | None]:
     """Each unit's fit by meaning: its vector against the question's (given several, the question's and its asking
     sentences', their mean)."""
     vectors = passage.units
@@ -79,12 +80,18 @@ def _fits(passage: Passage, units: list[Unit], query_vector) -> list[float | Non
     return [float(v) for v in fits.mean(axis=1)]
 
 
-def _learned(passage: Passage, units: list[Unit], query_vector, fit) -> list[float]:
+def _learned(passage: Passage, units: Sequence[Unit], query_vector, fit) -> list[float]:
     """Each unit's learned fit (``fit(question vectors, unit vectors)``), 0 without a model or vectors."""
     vectors = passage.units
     if fit is None or query_vector is None or vectors is None or len(vectors) != len(units):
         return [0.0] * len(units)
     return [float(v) for v in fit(np.atleast_2d(np.asarray(query_vector)), np.asarray(vectors))]
+
+
+@lru_cache(maxsize=4096)
+def _units_of(text: str) -> tuple[Unit, ...]:
+    """A passage's units: the same chunks come back question after question, so they are split once (article text)."""
+    return tuple(split_units(text))
 
 
 def score_units(
@@ -118,7 +125,7 @@ def score_units(
         known = terms(hit.title).union(*(terms(p.text) for p in hit.passages[:max_passages])) if wide else frozenset()
         for p_rank, passage in enumerate(hit.passages[: None if wide else max_passages]):
             extra = p_rank >= max_passages
-            units = split_units(passage.text)
+            units = _units_of(passage.text)
             fits = _fits(passage, units, query_vector)
             learned_fits = _learned(passage, units, query_vector, fit)
             heading = passage.section.split(" > ")[-1]

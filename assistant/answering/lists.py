@@ -13,10 +13,14 @@ from assistant.answering.quotes import Block, cut_item, item_key, standalone, te
 from assistant.core.records import Passage
 from assistant.core.text import Unit, plain, split_sentences
 
+#: A line that sends the reader somewhere urgently: a list with one is a list of warning signs.
 WARNING_UNIT = re.compile(r"\b(?:999|a&e|nhs 111|same day|urgent\w*|emergency|(?<!rather than )straight away|(?:get|seek) help sooner)\b", re.I)
+
 
 @dataclass(frozen=True)
 class Scored:
+    """A quotable unit of a passage with its score for the question and what the score is made of."""
+
     unit: Unit
     units: tuple[Unit, ...]  # all units of the passage (for lists)
     passage: Passage
@@ -26,9 +30,11 @@ class Scored:
     features: Mapping[str, float] = field(default_factory=dict)
     base: float = 0.0  # the score without the learned fit: what "close to the best" and "far below it" are measured in
 
+
 def _warning_list(block: Block) -> bool:
     """A list of warning signs: under a warning heading, or with a line that says where to go urgently."""
     return bool(WARNING_SECTION.search(block.passage.section.split(" > ")[-1])) or any(WARNING_UNIT.search(x) for x in block.lines)
+
 
 #: How a sentence that speaks of the list just before it starts ("These aches usually ease when you move ...").
 _OF_THE_LIST = re.compile(r"^(?:these|those|all (?:of )?these|such)\b", re.IGNORECASE)
@@ -150,6 +156,7 @@ def support_list(
         if nearby is None and s.base >= best.base - 0.1:
             nearby = block
     return nearby, False
+
 
 #: Questions one sentence answers ("how long am I out for?", "is it serious?"): when that sentence is a list item's,
 #: it leads and its list follows.

@@ -144,7 +144,7 @@ def pairs(text: str) -> frozenset[tuple[str, str]]:
     return frozenset(zip(stems, stems[1:]))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def terms(text: str) -> frozenset[str]:
     """Stemmed content words, with the articles' words for visitors' ones ("my doctor" also says "GP")."""
     words = _content(_WORD.findall(with_synonyms(text).lower()))
