@@ -53,8 +53,9 @@ def test_both_detectors_together_keep_recall_and_rarely_add_a_caution_line(detec
     pytest.param(
         "wee knock in the yard at the depot, barely a scratch on the bus, but my neck is way sorer than id have thought "
         "and im lying awake worrying about being off work. why is it so bad when the crash was nothing?",
-        # int8 arithmetic differs between CPUs: the learned check was calibrated where AVX-512 does it, and without
-        # it this message scores 0.8979 against a threshold of 0.8973 (over-triage, the safe side); see docs/safety.md
+        # int8 arithmetic differs between CPUs: this passed on the machine the learned check was calibrated on; on one
+        # with AVX2 and no AVX-512 it scores 0.8979 against a threshold of 0.8973 (over-triage, the safe side); the
+        # instruction set is the likely difference, not one verified on both machines (docs/safety.md)
         marks=pytest.mark.xfail(not _AVX512, reason="int8 vectors differ on CPUs without AVX-512", strict=False),
     ),
     "My husband's got that nerve pain going down his leg from his back. He thinks he should stay in bed till it "
