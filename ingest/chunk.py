@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.core.records import Article, Chunk, Section, embed_text
-from assistant.core.text import split_units, text_pieces
+from assistant.core.text import Unit, split_units, text_pieces
 
 TokenCounter = Callable[[str], int]
 Check = Callable[[], None]
@@ -88,7 +88,10 @@ def chunk_section(
     if budget < 16:
         budget = 16  # absurdly long heading: still make progress
     pieces = text_pieces(text)
-    leadin_of = _leadins(text, len(pieces))
+    units_of_text = split_units(text)
+    if len(units_of_text) != len(pieces):
+        units_of_text = []  # the two splits disagree: no list structure is relied on
+    leadin_of = _leadins(units_of_text)
     units: list[tuple[str, int, int]] = []  # (separator + sentence, tokens, which piece of the section)
     for index, (sep, unit) in enumerate(pieces):
         if check is not None and index % 256 == 0:
@@ -104,7 +107,7 @@ def chunk_section(
     chunks: list[list[tuple[str, int, int]]] = []
     current: list[tuple[str, int, int]] = []
     used = 0
-    glued = _glued(text, len(pieces))
+    glued = _glued(units_of_text)
     for atom in _atoms(units, glued, budget):
         n = sum(u[1] + 1 for u in atom) - 1
         if current and used + n + 1 > budget:
@@ -133,13 +136,10 @@ def chunk_section(
     return out
 
 
-def _glued(text: str, n_pieces: int) -> set[int]:
+def _glued(units: list[Unit]) -> set[int]:
     """The pieces (by index) that stay in the chunk of the piece before them: the rest of a list item after its
     first sentence ("**Adjust your activity.** Reduce running ..."), and a list's first item after its lead-in
     ("Things that help many people:"), so no chunk ends on a bold head or a lead-in whose list it does not hold."""
-    units = split_units(text)
-    if len(units) != n_pieces:
-        return set()
     glued = {u.index for u in units if u.kind == "item" and u.item is not None and u.item != u.index}
     glued |= {units[i + 1].index for i, u in enumerate(units[:-1]) if u.kind == "leadin" and units[i + 1].kind == "item"}
     return glued
@@ -158,12 +158,9 @@ def _atoms(units: list[tuple[str, int, int]], glued: set[int], budget: int) -> l
     return atoms
 
 
-def _leadins(text: str, n_pieces: int) -> dict[int, tuple[int, str]]:
+def _leadins(units: list[Unit]) -> dict[int, tuple[int, str]]:
     """For each list item of a section (by piece), the lead-in sentence of its list and where it is:
     "Common signs include:" for every item under it."""
-    units = split_units(text)
-    if len(units) != n_pieces:
-        return {}
     heads = {u.list_id: (u.index, u.text) for u in units if u.kind == "leadin"}
     return {u.index: heads[u.list_id] for u in units if u.kind == "item" and u.list_id in heads}
 

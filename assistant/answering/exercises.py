@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.intent import asking_part, asks_measure, heading_cue, intents
-from assistant.answering.quotes import PAGE_TALK, STEP, Block, standalone, terms
+from assistant.answering.quotes import PAGE_TALK, STEP, Block, passage_units, standalone, terms
 from assistant.answering.subjects import mentioned_terms
 from assistant.core.records import Passage, SearchHit
-from assistant.core.text import plain, split_units
+from assistant.core.text import plain
 
 _CAUTION = re.compile(r"^(?:avoid|do not|don't|never)\b", re.IGNORECASE)
 #: A sentence about the whole set ("Aim to do these exercises two or three times a day"), not one exercise's step.
@@ -48,7 +48,7 @@ def missing_steps(blocks: Sequence[Block]) -> list[Block]:
     out = []
     for chunk_id in {b.passage.chunk_id for b in blocks if not b.is_list and exercise_name(b.passage.section)}:
         quoted = [b for b in blocks if not b.is_list and b.passage.chunk_id == chunk_id]
-        sentences = [u for u in split_units(quoted[0].passage.text) if u.kind == "sentence"]
+        sentences = [u for u in passage_units(quoted[0].passage.text) if u.kind == "sentence"]
         text = " ".join(line for b in quoted for line in b.lines)
         covered = [i for i, u in enumerate(sentences) if plain(u.text) in text]
         if not covered:
@@ -107,7 +107,7 @@ def _names_it(name: str, title: str, q_terms: frozenset[str]) -> bool:
 def _how_to(passage: Passage, max_words: int = 40, max_steps: int = 2) -> str | None:
     """An exercise's how-to: its first instruction (else its first sentence), with the steps after it while
     the first only sets up ("Sit with the sore foot across your other knee. Pull your toes back ...")."""
-    sentences = [u for u in split_units(passage.text) if u.kind == "sentence"]
+    sentences = [u for u in passage_units(passage.text) if u.kind == "sentence"]
     quotable = [i for i, u in enumerate(sentences) if standalone(u.text)]
     if not quotable:
         return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -25,12 +24,12 @@ from assistant.answering.exercises import exercise_menu, missing_steps, name_ste
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, with_rest
 from assistant.answering.quotes import (
-    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok, overlap, pairs, standalone,
-    terms,
+    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok, overlap, pairs, passage_units,
+    standalone, terms,
 )
 from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
-from assistant.core.text import Unit, plain, split_sentences, split_units
+from assistant.core.text import Unit, plain, split_sentences
 
 __all__ = ["Block", "is_self_care", "plan", "score_units", "standalone"]
 
@@ -88,12 +87,6 @@ def _learned(passage: Passage, units: Sequence[Unit], query_vector, fit) -> list
     return [float(v) for v in fit(np.atleast_2d(np.asarray(query_vector)), np.asarray(vectors))]
 
 
-@lru_cache(maxsize=4096)
-def _units_of(text: str) -> tuple[Unit, ...]:
-    """A passage's units: the same chunks come back question after question, so they are split once (article text)."""
-    return tuple(split_units(text))
-
-
 def score_units(
     question: str, hits: Sequence[SearchHit], query_vector=None, max_articles: int = 2, max_passages: int = 3,
     said: frozenset[str] = frozenset(), no_self_care: bool = False, asked: str | None = None,
@@ -125,7 +118,7 @@ def score_units(
         known = terms(hit.title).union(*(terms(p.text) for p in hit.passages[:max_passages])) if wide else frozenset()
         for p_rank, passage in enumerate(hit.passages[: None if wide else max_passages]):
             extra = p_rank >= max_passages
-            units = _units_of(passage.text)
+            units = passage_units(passage.text)
             fits = _fits(passage, units, query_vector)
             learned_fits = _learned(passage, units, query_vector, fit)
             heading = passage.section.split(" > ")[-1]

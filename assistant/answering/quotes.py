@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.core.records import Passage
-from assistant.core.text import plain, split_sentences
+from assistant.core.text import Unit, plain, split_sentences, split_units
 from assistant.core.words import with_synonyms
 from assistant.safety.policy import looks_like_injection
 
 #: Whether an article's sentence tries to instruct the assistant: the same few thousand sentences are checked each time
 #: they are scored, so the answer is remembered (only article text comes here; a visitor's words are never kept).
 instructs = lru_cache(maxsize=16384)(looks_like_injection)
+
+
+@lru_cache(maxsize=4096)
+def passage_units(text: str) -> tuple[Unit, ...]:
+    """A passage's units: the same chunks come back question after question, so they are split once (article text)."""
+    return tuple(split_units(text))
 
 _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 # Openers that lean on the sentence before.
