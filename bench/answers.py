@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, help="write each question with its answer (JSONL), e.g. for a reader to grade")
     parser.add_argument("--misses", action="store_true", help="print the questions whose fact was not stated")
+    parser.add_argument("--cold-history", action="store_true",
+                        help="time a follow-up with earlier messages the assistant has never seen (an API client's made-up "
+                             "history), instead of after asking them as the chat does")
     args = parser.parse_args(argv)
 
     from assistant.app import operations
@@ -54,12 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     assistant.ask("warm up").answer
     counts: Counter = Counter()
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    latencies, rows, misses = [], [], []
+    latencies, follow_latencies, rows, misses = [], [], [], []
     for item in items:
         history = [{"role": "user", "content": h} for h in item.get("history", [])]
+        if not args.cold_history:
+            # in the chat a follow-up's earlier messages were turns of their own, answered (untimed) before it
+            for i, earlier in enumerate(history):
+                assistant.ask(earlier["content"], history[:i]).answer
         started = time.perf_counter()
         answer = assistant.ask(item["question"], history).answer
         latencies.append((time.perf_counter() - started) * 1000)
+        if history:
+            follow_latencies.append(latencies[-1])
         kind = item["kind"]
         cited = [Path(c.article_path.split("#")[0]).name for c in answer.citations]
         row = {**item, "answer": answer.answer, "triage": answer.triage, "grounded": answer.grounded, "cited": cited}
@@ -87,12 +96,17 @@ def main(argv: list[str] | None = None) -> int:
             misses.append(row)
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    follow_latencies.sort()
     print(f"questions: {len(items)} ({counts['escalated']} escalated by triage, answered with the escalation)")
     print(f"fact stated: {counts['facts_ok']}/{counts['facts']} ({counts['facts_ok'] / max(1, counts['facts']):.1%})")
     print(f"right article cited first: {counts['right_first']}/{counts['facts']}")
     print(f"follow-ups with the fact: {counts['follow_ok']}/{counts['follow']}")
     print(f"not covered, declined: {counts['not_covered_ok']}/{counts['not_covered']}")
-    print(f"ask latency p50 {latencies[len(latencies) // 2]:.0f} ms, p95 {p95:.0f} ms")
+    timed = "earlier messages never seen" if args.cold_history else "earlier messages asked first, as in the chat"
+    print(f"ask latency p50 {latencies[len(latencies) // 2]:.0f} ms, p95 {p95:.0f} ms"
+          + (f"; follow-ups ({timed}) p50 {follow_latencies[len(follow_latencies) // 2]:.0f} ms, "
+             f"p95 {follow_latencies[min(len(follow_latencies) - 1, int(0.95 * len(follow_latencies)))]:.0f} ms"
+             if follow_latencies else ""))
     print("| kind | stated |\n| --- | --- |")
     for kind, (ok, total) in sorted(by_kind.items()):
         print(f"| {kind} | {ok}/{total} |")

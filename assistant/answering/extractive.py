@@ -125,6 +125,7 @@ def score_units(
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
             warned, cut = _warning_items(units), cut_item(passage.text, units)
+            listed = _warning_items(units, whole_lists=True) - warned if primary not in ("serious", "when_to_see") else set()
             previous: tuple[Unit, float | None] | None = None
             previous_learned = 0.0  # a sentence joined to the one before it keeps the better learned fit of the two
             for unit, meaning, learned in zip(units, fits, learned_fits):
@@ -169,6 +170,8 @@ def score_units(
                     f["recovery"] = 1.0  # "how long will it take?" is answered by how long getting better takes
                 if (warning or unit.item in warned or WARNING_UNIT.search(unit.text)) and not (urgent_words or "serious" in wanted):
                     f["warning"] = 1.0  # warning signs answer "is it serious?", not "is it worth seeing someone?"
+                elif unit.item in listed and not urgent_words:
+                    f["warning"] = -1.0  # a sign by its list alone: one unless the visitor describes it (below)
                 f["article"] = float(rank)
                 f["position"] = float(min(p_rank, max_passages) if shaped else p_rank)
                 f["index"] = float(unit.index)
@@ -190,15 +193,22 @@ def score_units(
     for unit, units, passage, rank, p_rank, meaning, shared, f in raw:
         f["meaning"] = (meaning - lo) / (hi - lo) if meaning is not None and hi > lo else 0.5
         f["lexical"] = sum(weight[t] for t in shared) / whole if whole else 0.0
+        if f["warning"] < 0:
+            # under "Seek help sooner": "Get your knee assessed" does not answer "should I push through it?", while
+            # "pain spreading down your arm with pins and needles" answers one who tells of a tingling arm
+            f["warning"] = float(meaning is None or f["meaning"] < 0.5)
         score = sum(w.get(k, 0.0) * v for k, v in f.items())
         out.append(Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
-def _warning_items(units: Sequence[Unit]) -> set[int]:
-    """The list items that are warning signs by what the rest of the item says ("You cannot bear weight, or the
-    ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit")."""
-    return {u.item for u in units if u.item is not None and WARNING_UNIT.search(u.text)}
+def _warning_items(units: Sequence[Unit], whole_lists: bool = False) -> set[int]:
+    """The list items that are warning signs, by what the rest of the item says ("You cannot bear weight, or the
+    ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit") or, with ``whole_lists``,
+    by what their list says: every item under "Seek help sooner in these situations:", including "Get your knee
+    assessed" (for "does it need looking at?" such a list's "see a physio promptly if you felt a pop" answers)."""
+    lists = {u.list_id for u in units if u.list_id is not None and WARNING_UNIT.search(u.text)} if whole_lists else set()
+    return {u.item for u in units if u.item is not None and (u.list_id in lists or WARNING_UNIT.search(u.text))}
 
 
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:

@@ -12,7 +12,7 @@ import numpy as np
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, told, topic
 from assistant.answering.intent import asking_part, intents
-from assistant.answering.subjects import about, clinic_region, services, story_subjects, subjects, without_movements
+from assistant.answering.subjects import about, clinic_region, services, sites, story_subjects, subjects, without_movements
 from assistant.answering.response import Response
 from assistant.core import prompts
 from assistant.core.records import CITATION, Answer, SearchHit, SearchResult, Turn
@@ -138,21 +138,27 @@ class Assistant:
         # a follow-up quoted for its topic asks about what its own words name, else about the conversation's
         # condition: "so should I just stay in bed all week?" after "sciatica from my bum down to my calf" asks
         # about sciatica, not about every body part the story named
-        wanted = (subjects(asking_part(q)) if alone else subjects(asking_part(focus))) or story_subjects(focus)
+        asked_about = subjects(asking_part(q)) if alone else subjects(asking_part(focus))
+        wanted = asked_about or story_subjects(focus)
         # the body parts are those of the whole conversation for a follow-up (its "shake hands" does not take it
         # off the elbow)
         message = " ".join([focus, *earlier]) if follow else focus
+        # a story's several conditions, each with an article, are each a topic (the one the visitor has, the one they
+        # fear): search's order chooses between those articles. What the asking sentences name, body parts, and a
+        # condition with no article of its own ("a bunion on her big toe") must all be covered.
+        either = (not asked_about and len(wanted) > 1 and not wanted & sites()
+                  and all(on_topic(result.hits, frozenset({w}), message) for w in wanted))
         service = subjects(asking_part(q)) & services()
         if intents(asked)[:1] in (("cost",), ("hours",), ("sessions",)):
             # a price or opening-hours question is about the clinic, whatever body part it names
-            wanted, message = wanted & services(), ""
+            wanted, message, either = wanted & services(), "", False
             result = self._clinic_pages_first(result, focus)
         elif service:
             # a question that asks about a service ("would I be allowed to come in with him?", after booking a father
             # in for his back or on its own) asks about the clinic: its pages come first, whatever else search found
-            wanted, message = service, ""
+            wanted, message, either = service, "", False
             result = self._clinic_pages_first(result, q)
-        hits = on_topic(result.hits, wanted, message)
+        hits = on_topic(result.hits, wanted, message, either)
         if not hits:
             yield say(prompts.no_source_reply(booking, phone))
             return finish(replace(base, answer="".join(said), search_query=query))
@@ -245,12 +251,14 @@ def refocus(conversation: SearchResult, focused: SearchResult) -> SearchResult:
     return replace(focused, query=conversation.query, hits=tuple(hits), best_relevance=conversation.best_relevance)
 
 
-def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str], message: str = "") -> tuple[SearchHit, ...]:
+def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str], message: str = "", either: bool = False) -> tuple[SearchHit, ...]:
     """The hits whose article is about what the question asks (``subjects.about``; ``message`` is all the
-    visitor said, story included): all of them when it names nothing."""
+    visitor said, story included): all of them when it names nothing. ``either``: about any one of ``wanted``."""
+    groups = [frozenset({w}) for w in sorted(wanted)] if either else [wanted]
     return tuple(
         h for h in hits
-        if about(h.about, h.region, " ".join([h.title, *(p.section + " " + p.text for p in h.passages)]), wanted, message)
+        for text in [" ".join([h.title, *(p.section + " " + p.text for p in h.passages)])]
+        if any(about(h.about, h.region, text, group, message) for group in groups)
     )
 
 

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 #: Keyword score of a long message: its own BM25 score plus this times that of its subject and
 #: questions together (MEDIQA-QA dev, alexa questions retold long: nDCG@10 0.706 -> 0.713 at 1.0).
 PIECE_KEYWORD_WEIGHT = 1.0
+
+#: Chunks whose per-sentence vectors a retriever keeps in memory (about 15 kB each for the bundled corpus's
+#: chunks: a few tens of MB at most, while a MedQuAD-sized store holds tens of thousands of chunks).
+UNIT_CHUNKS = 2048
 
 
 class Retriever:
@@ -79,6 +83,9 @@ class Retriever:
         self._building: tuple[str, object] | None = None
         self._lock = threading.Lock()
         self._headings: OrderedDict[str, np.ndarray] = OrderedDict()
+        # per-sentence vectors of recent chunks, for the store generation they were read from (article text
+        # only: a follow-up's two or three searches and the next visitor's question read the same chunks)
+        self._units: OrderedDict[tuple[tuple[str, object], str], np.ndarray | None] = OrderedDict()
 
     def warm(self) -> None:
         """Build the index now (the app does this before it takes questions)."""
@@ -115,11 +122,11 @@ class Retriever:
             if self._building == key:
                 self._building = None
 
-    def _current(self) -> tuple[ChunkStore | None, SearchIndex | None, bool]:
-        """The live store, the index to search and whether that index is the store's current one."""
+    def _current(self) -> tuple[ChunkStore | None, SearchIndex | None, bool, tuple[str, object] | None]:
+        """The live store, the index to search, whether that index is the store's current one, and the store's key."""
         store, key = self._live()
         if store is None:
-            return None, None, True
+            return None, None, True, None
         if self._index is None:
             self._build(store, key)  # nothing to search with yet (a command-line search)
         elif key != self._key:
@@ -128,7 +135,23 @@ class Retriever:
                 self._building = key
             if start:
                 threading.Thread(target=self._rebuild, args=(store, key), name="search-index", daemon=True).start()
-        return store, self._index, key == self._key
+        return store, self._index, key == self._key, key
+
+    def _unit_vectors(self, store: ChunkStore, key: tuple[str, object] | None, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stores' per-sentence vectors of these chunks, remembered per store generation (up to ``UNIT_CHUNKS``)."""
+        with self._lock:
+            known = {cid: self._units[(key, cid)] for cid in ids if (key, cid) in self._units}
+            for cid in known:
+                self._units.move_to_end((key, cid))
+        missing = [cid for cid in ids if cid not in known]
+        if missing:
+            got = store.unit_vectors(missing)
+            with self._lock:
+                for cid in missing:
+                    known[cid] = self._units[(key, cid)] = got.get(cid)  # None: a chunk kept without them
+                while len(self._units) > UNIT_CHUNKS:
+                    self._units.popitem(last=False)
+        return {cid: v for cid, v in known.items() if v is not None}
 
     def _rebuild(self, store: ChunkStore, key: tuple[str, object]) -> None:
         try:
@@ -213,7 +236,7 @@ class Retriever:
 
     def sources_in(self, region: str) -> list[str]:
         """The articles whose front matter gives this region (none while the store is empty)."""
-        _, index, _ = self._current()
+        _, index, _, _ = self._current()
         if index is None:
             return []
         return [source for source, (_, r) in index.about.items() if r.strip().lower() == region.strip().lower()]
@@ -259,7 +282,7 @@ class Retriever:
         whole: bool = False,
     ) -> SearchResult:
         k = k or self.k
-        store, index, current = self._current()
+        store, index, current, key = self._current()
         if store is None or index is None or not len(index) or not query.strip():
             return SearchResult(query=query, hits=())
         text = index.speller.correct_text(query)[0] if self.spelling else query
@@ -307,7 +330,7 @@ class Retriever:
         best = max((p.similarity for p in passages if p.similarity is not None), default=None)
         # a search within a conversation's articles is put back in the conversation's order (``refocus``): any of
         # them may come first, so each gets its vectors for every passage
-        hits = with_units(store, hits, every=within is not None)
+        hits = with_units(lambda ids: self._unit_vectors(store, key, ids), hits, every=within is not None)
         return SearchResult(query=query, hits=tuple(hits), best_relevance=best, query_vector=vectors[0])
 
 
@@ -319,7 +342,7 @@ def _keyword_scores(bm25, text: str, texts: Sequence[str]) -> np.ndarray:
     return scores
 
 
-def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int = 3, every: bool = False) -> list:
+def with_units(unit_vectors: Callable[[Sequence[str]], dict[str, np.ndarray]], hits: list, articles: int = 3, passages: int = 3, every: bool = False) -> list:
     """The best passages of the best articles, with their per-sentence vectors (one store call).
 
     The best article's every passage gets them: the sentence that answers may sit in a section
@@ -329,7 +352,7 @@ def with_units(store: ChunkStore, hits: list, articles: int = 3, passages: int =
     chosen = hits if every else hits[:articles]
     wanted = [p.chunk_id for rank, h in enumerate(chosen) for p in (h.passages if rank == 0 or every else h.passages[:passages])]
     try:
-        vectors = store.unit_vectors(wanted) if wanted else {}
+        vectors = unit_vectors(wanted) if wanted else {}
     except Exception:  # noqa: BLE001 - sentences are then chosen without vectors
         vectors = {}
     if not vectors:

@@ -402,6 +402,10 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "hours" in intents("can I get seen early before work?")
     assert "cost" not in intents("how much pain is ok when I'm doing the exercises?")
     assert intents("how often should she be getting up from the desk?")[0] == "duration"
+    # what a GP said is told, not asked: a bare "How?" after it asks how it came about
+    assert intents("never played tennis but the GP says I've got tennis elbow?? How? I'm a joiner")[0] == "cause"
+    assert intents("do I need to see my GP first?")[:2] == ("yes_no", "when_to_see")
+    assert intents("stiff neck for a week. when should i bother a physio with it")[0] == "when_to_see"
     assert intents("I stretch every night but the pain comes back. Why isn't it working?")[0] == "cause"
     assert "when_to_see" in intents("neck still sore ten days after the crash, at what point should she book?")
     assert intents("stiff neck for 2 weeks now. when should I stop waiting and book?")[0] == "when_to_see"
@@ -583,6 +587,34 @@ def test_a_condition_in_the_story_outranks_where_it_is_felt():
     story = "got sciatica 10 days ago, pain shoots down the back of my leg into my calf. How long does it go on for?"
     assert story_subjects(story) == {"sciatica"}  # the sciatica article need not say "calf"
     assert story_subjects("my calf has been tight since Sunday's run") == {"calf"}
+
+
+def test_a_story_naming_the_condition_one_has_and_the_one_one_fears_is_about_either():
+    from assistant.answering.pipeline import on_topic
+    from assistant.answering.subjects import story_subjects
+
+    story = "My mum has been told she has gluteal tendinopathy in her hip. She's convinced that means arthritis."
+    wanted = story_subjects(story)
+    assert wanted == {"gluteal_tendinopathy", "arthritis"}
+
+    def hit(source: str, title: str, text: str) -> SearchHit:
+        passage = Passage(chunk_id=source, source=source, title=title, url=None, section=title, anchor=None, text=text)
+        return SearchHit(rank=1, source=source, title=title, url=None, section=title, score=1.0, relevance=0.9,
+                         passage=passage, passages=(passage,), about=title, region="hip")
+
+    tendons = hit("gt.md", "Gluteal tendinopathy: pain on the outside of the hip", "The gluteal tendons attach at the hip.")
+    joints = hit("oa.md", "Hip and knee osteoarthritis", "Osteoarthritis affects the whole joint.")
+    # search put the tendon article first: it stays first, and the feared condition's article may follow
+    assert [h.source for h in on_topic((tendons, joints), wanted, story, either=True)] == ["gt.md", "oa.md"]
+    assert [h.source for h in on_topic((tendons, joints), wanted, story)] == []  # no article covers both
+
+
+def test_what_to_wear_is_a_question_for_the_clinic_pages():
+    from assistant.answering.subjects import services, subjects
+
+    asked = subjects("Coming in about my knee on Tuesday. What should I wear? Will I have to take my jeans off??")
+    assert "clothing" in asked & services()
+    assert not subjects("should I wear a knee support when I run?") & services()
 
 
 def _exercise_article(tmp_path, backend):
@@ -771,7 +803,7 @@ def test_a_body_part_is_an_articles_subject_only_when_its_front_matter_names_it(
     assert named_subjects("my knee hurts when I cross my legs") == frozenset({"knee"})
     # "on your elbow" is where an exercise is done ("on" once read as true in the YAML list)
     side_plank = "itb rehab - the one where you're propped on your elbow on your side, knees bent. how long do i hold it?"
-    assert named_subjects(side_plank) == frozenset({"knee"})
+    assert named_subjects(side_plank) == frozenset({"itb", "knee"})  # the condition and its body part, not the elbow
     assert named_subjects("my elbow hurts when i lean on it") == frozenset({"elbow"})
     # the Achilles told as a visitor sees it, which no article covers
     assert "achilles" in subjects("the back of my ankle, the thick tendon just above the heel, is sore")

@@ -76,3 +76,55 @@ def test_a_warning_sign_is_never_lifted_out_of_its_list():
             "- **Your knee is hot and red.** Contact your GP or NHS 111 the same day.")
     blocks = plan("my knee locks sometimes when running, is that serious?", [_hit("ITB > When to see a physio", text, "ITB")])
     assert blocks[0].is_list and blocks[0].lines[0] == "Seek help sooner in these situations:"
+
+
+WHEN_TO_SEE = (
+    "A physiotherapist can help if your outer knee pain has not improved after two to three weeks of reducing your "
+    "training.\n\n"
+    "Seek help sooner in these situations:\n\n"
+    "- **Your knee locks, gives way repeatedly or swells.** Get your knee assessed, as these symptoms are not typical "
+    "of ITB syndrome.\n"
+    "- **You cannot bear weight after a fall or twist.** Go to A&E or a minor injuries unit."
+)
+WHAT_HELPS = (
+    "Mild discomfort is fine, but stop any exercise that sharply increases your pain.\n\n"
+    "- **Run within a pain-free distance.** Stop the run before the pain typically starts."
+)
+
+
+def test_every_item_of_a_list_of_warning_signs_is_a_warning_sign_not_only_those_naming_where_to_go():
+    from assistant.answering.extractive import score_units
+
+    hits = [_hit("ITB syndrome > When to see a physio", WHEN_TO_SEE, "ITB syndrome"),
+            _hit("ITB syndrome > What helps", WHAT_HELPS, "ITB syndrome")]
+    scored = score_units("my outer knee hurts on long runs, should I just push through it?", hits)
+    assessed = next(s for s in scored if s.unit.text.startswith("Get your knee assessed"))
+    assert assessed.features["warning"] == 1.0  # its list's lead-in says "Seek help sooner"
+    blocks = plan("my outer knee hurts on long runs, should I just push through it?", hits)
+    assert not blocks[0].text().startswith(("Seek help", "Get your knee")), blocks[0].text()
+
+
+def test_a_sign_of_such_a_list_that_the_visitor_describes_is_not_held_back():
+    import dataclasses
+
+    import numpy as np
+
+    from assistant.answering.extractive import score_units
+    from assistant.answering.quotes import passage_units
+
+    text = ("Get help sooner in these situations:\n\n"
+            "- Contact your GP or NHS 111 the same day if you have neck pain with a fever.\n"
+            "- Speak to your GP or a physiotherapist soon if you have pain spreading down your arm with pins and needles.\n\n"
+            "Some mild discomfort is fine, but stop if an exercise sharply increases your pain.")
+    hit = _hit("Neck pain > When to see a physio", text, "Neck pain")
+    units = passage_units(text)
+    vectors = np.eye(len(units), dtype=np.float32)  # each unit its own direction
+    arm = next(i for i, u in enumerate(units) if "pins and needles" in u.text)
+    passage = dataclasses.replace(hit.passage, units=vectors)
+    hit = dataclasses.replace(hit, passage=passage, passages=(passage,))
+    question = "tingly feeling down my arm when i do my neck stretches. push through it or pack it in?"
+    scored = score_units(question, [hit], query_vector=vectors[arm])
+    described = next(s for s in scored if "pins and needles" in s.unit.text)
+    assert described.features["warning"] == 0.0  # the visitor tells of this sign: it answers
+    scored = score_units(question, [hit], query_vector=vectors[-1])
+    assert next(s for s in scored if "pins and needles" in s.unit.text).features["warning"] == 1.0

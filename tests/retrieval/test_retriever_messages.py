@@ -40,7 +40,7 @@ def test_a_misspelt_word_is_searched_as_the_article_word(retriever):
 
 def test_a_dictionary_word_is_not_corrected(retriever):
     # "sore" is not in the articles but the tokenizer knows it: it must not become "some" or "more"
-    store, index, _ = retriever._current()
+    store, index, _, _ = retriever._current()
     assert index.speller.correct_text("my sore heel")[0] == "my sore heel"
 
 
@@ -70,3 +70,30 @@ def test_heading_vectors_are_kept_across_restarts(settings, backend, tmp_path):
     again = WordPieceFake()
     hits = Retriever(backend, again, settings.search, cache_dir=tmp_path / "cache").search("heel pain").hits
     assert again.embedded == 1 and hits and hits[0].source.endswith("heel.md")  # only the question
+
+
+def test_per_sentence_vectors_are_read_from_the_store_once_per_generation(retriever, monkeypatch):
+    from assistant.retrieval import retriever as module
+
+    store, _, _, key = retriever._current()
+    asked: list[list[str]] = []
+    original = type(store).unit_vectors
+
+    def counting(self, ids):
+        asked.append(list(ids))
+        return original(self, ids)
+
+    monkeypatch.setattr(type(store), "unit_vectors", counting)
+    first = retriever.search("heel pain in the morning").hits
+    assert asked and asked[0]
+    asked.clear()
+    again = retriever.search("heel pain in the morning").hits
+    assert not asked  # every chunk's vectors were remembered
+    units = [p.units for p in first[0].passages if p.units is not None]
+    assert units and all((a == b).all() for a, b in zip(units, [p.units for p in again[0].passages if p.units is not None]))
+    ids = [p.chunk_id for p in first[0].passages]
+    retriever._unit_vectors(store, ("another store", 2), ids)
+    assert asked == [ids]  # another generation's chunks are read again
+    monkeypatch.setattr(module, "UNIT_CHUNKS", 2)
+    retriever._unit_vectors(store, ("a third", 3), ids)
+    assert len(retriever._units) <= 2

@@ -62,6 +62,8 @@ def test_both_detectors_together_keep_recall_and_rarely_add_a_caution_line(detec
     "calms down. Is he right?",
     "I was in a crash on Monday. Felt fine that day but now it's Wednesday and my neck is much worse than yesterday. "
     "Does that mean the injury is getting worse?",
+    # pelvic girdle pain told with the week of pregnancy (held-out 48, escalated at first contact)
+    "Pelvic girdle pain at 24 weeks. Did I bring this on by keeping going at the gym too long? Feeling so guilty",
 ])
 def test_ordinary_questions_near_an_emergency_are_not_escalated(detector, message):
     assert triage_conversation([message], detector).level == "routine"

@@ -129,6 +129,8 @@ def test_every_independent_set_and_the_legacy_tables_pass_the_patterns():
         "tennis elbow since ripping the old decking up in the back garden, how long does it go on for?",  # a garden
         "my shoulder ultrasound came back saying small partial thickness tear in the rotator cuff. is a tear bad?",  # a report
         "what's your phone number, i'd rather ring, i'm hopeless with online things",  # hopeless at a task
+        "do i need a gp letter? can never get an appointment at my surgery, it's hopeless",  # a service is hopeless
+        "the parking near the hospital is hopeless, is there any at the clinic?",
         "the double chin exercise for my neck, how long do you hold it before you let go?",  # a chin tuck, not double vision
         "think i overdosed on lunges yesterday, thighs burning, normal doms?",  # a workout, not tablets
         # the pain hurts or hits a person, not another person (these were read as someone being hurt at home)
@@ -359,3 +361,12 @@ def test_a_threat_reported_with_if_i_tell_anyone_is_not_a_hypothetical():
 ])
 def test_an_injury_that_stops_walking_or_hurts_on_the_bone_is_urgent(message):
     assert triage(message).level == "urgent", triage(message).rules
+
+
+@pytest.mark.parametrize("message", [
+    "i can never get a gp appointment and i feel hopeless",
+    "everything feels hopeless since the accident",
+    "tried everything for my back, it's hopeless, i can't go on like this",
+])
+def test_feeling_hopeless_is_still_urgent_when_a_service_is_named_too(message):
+    assert triage(message).level in ("urgent", "emergency"), message
