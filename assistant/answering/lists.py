@@ -161,19 +161,23 @@ def support_list(
 #: Questions one sentence answers ("how long am I out for?", "is it serious?"): when that sentence is a list item's,
 #: it leads and its list follows.
 ONE_LINE = frozenset({"duration", "serious", "yes_no", "rest", "when_to_see", "what_is"})
+#: A list item of one sentence leads only when it says this much: "A walking stick, held in the hand opposite the sore
+#: leg, can reduce pain on longer walks." answers "which hand should she hold it in?" (a question of no kind above).
+ONE_LINE_WORDS = 10
 
 
 def direct_first(lead: Block, best: Scored, wanted: Sequence[str]) -> tuple[Block, Block | None]:
-    """A one-line direct answer first, when it is a list item of a bold head and its sentences: "Be patient with
-    timescales. A mild hamstring strain may settle in a couple of weeks ..." opens the reply, not "Useful principles
-    for recovering from a hamstring strain:" with the answer fourth down its items. The rest of the list (its lead-in
+    """A one-line direct answer first, when it is a list item of a bold head and its sentences, or a whole sentence of
+    its own: "Be patient with timescales. A mild hamstring strain may settle in a couple of weeks ..." opens the reply,
+    not "Useful principles for recovering from a hamstring strain:" with the answer fourth down its items. The rest of the list (its lead-in
     and at least two other items) is returned to follow; a shorter list is left as it is."""
-    if (not lead.is_list or not wanted or wanted[0] not in ONE_LINE or best.unit.item is None
+    if (not lead.is_list or (wanted and wanted[0] not in ONE_LINE) or best.unit.item is None
             or not lead.lines[0].endswith(":") or _warning_list(lead)):
         return lead, None  # a warning sign is never quoted as a statement: its list says when to get help
     line = next((x for x in lead.lines[1:] if best.unit.text in x), None)
     others = tuple(x for x in lead.lines[1:] if x != line)
-    if line is None or len(others) < 2 or len(split_sentences(line)) < 2 or standalone(line) is None:
+    if line is None or len(others) < 2 or standalone(line) is None or (
+            len(split_sentences(line)) < 2 and len(line.split()) < ONE_LINE_WORDS):
         return lead, None  # "growth spurts in teenagers" is not a reply on its own
     first = Block((line,), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     return first, Block((lead.lines[0], *others), lead.passage, lead.article_rank, lead.position, lead.score,

@@ -35,7 +35,7 @@ DEPENDENT_START = re.compile(
     r"possible|usual|a good idea|better|wise|reasonable|natural|unusual|uncommon|rare) (?:to|for)\b))|"
     r"its|this|that|these|those|they|them|their|he|she|his|her|there|here|but|and|or|so|also|"
     r"then|however|instead|otherwise|meanwhile|similarly|likewise|again|too|such|both|"
-    r"for example|for instance|(?:some |common |other |typical )?examples (?:include|are|of this)|in this|in that|as a result|as well|even so|which|what's more|"
+    r"for example|for instance|for (?:this|that|these|those) reasons?|because of (?:this|that)|(?:some |common |other |typical )?examples (?:include|are|of this)|in this|in that|as a result|as well|even so|which|what's more|"
     r"the same|in the same (?:position|way|place)|on the other hand|in other words|that's|they're|there's|here's|"
     # exercise steps that only make sense after the step before
     r"repeat|hold(?! an? )|do this|do these|try this|keep going|continue(?= (?:for|until|like|in|doing|this|these|with)\b|\W*$)|then|next|finally|lower|relax|switch|swap|"

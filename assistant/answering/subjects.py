@@ -42,16 +42,22 @@ def _plain(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
+@lru_cache(maxsize=1)
+def _holding() -> re.Pattern[str]:
+    return re.compile(str(_vocabulary().get("holding", r"(?!x)x")))
+
+
 @lru_cache(maxsize=1024)
 def subjects(text: str) -> frozenset[str]:
-    """The subject groups ``text`` mentions."""
-    plain = _plain(text)
+    """The subject groups ``text`` mentions (a hand holding something is not one)."""
+    plain = _holding().sub(" ", _plain(text))
     return frozenset(name for name, pattern in _groups().items() if pattern.search(plain))
 
 
 def covers(text: str, wanted: frozenset[str] | set[str]) -> bool:
-    """True when ``text`` mentions every wanted subject (by any of its group's terms)."""
-    plain = _plain(text)
+    """True when ``text`` mentions every wanted subject (by any of its group's terms; "a walking stick, held in the
+    hand opposite the sore leg" is not about hands)."""
+    plain = _holding().sub(" ", _plain(text))
     groups = _groups()
     return all(groups[name].search(plain) for name in wanted if name in groups)
 

@@ -128,3 +128,19 @@ def test_a_sign_of_such_a_list_that_the_visitor_describes_is_not_held_back():
     assert described.features["warning"] == 0.0  # the visitor tells of this sign: it answers
     scored = score_units(question, [hit], query_vector=vectors[-1])
     assert next(s for s in scored if "pins and needles" in s.unit.text).features["warning"] == 1.0
+
+
+def test_a_list_items_whole_sentence_that_answers_a_question_of_no_kind_leads():
+    text = ("Other things that can help:\n\n"
+            "- Supportive, cushioned footwear can ease the load on your joints.\n"
+            "- A walking stick, held in the hand opposite the sore leg, can reduce pain on longer walks.\n"
+            "- Heat or cold packs, used safely, can help ease pain and stiffness.\n"
+            "- Low-impact activities such as cycling and swimming are often well tolerated.")
+    blocks = plan("my mum has just got a walking stick for her bad knee. which hand should she be holding it in?",
+                  [_hit("Hip and knee osteoarthritis > Other things that can help", text, "Hip and knee osteoarthritis")])
+    assert blocks[0].lines == ("A walking stick, held in the hand opposite the sore leg, can reduce pain on longer walks.",)
+    assert "Other things that can help:\n- Supportive" in text_of(blocks[1:])
+    # a "what helps?" question wants the list itself
+    blocks = plan("what helps knee arthritis?", [_hit("Hip and knee osteoarthritis > Other things that can help", text,
+                                                      "Hip and knee osteoarthritis")])
+    assert blocks[0].is_list

@@ -199,15 +199,17 @@ def test_log_redacts_purges_and_groups_gaps(tmp_path):
     log.record(Answer("can I bring my horse to the wedding", "I couldn't find that", grounded=False))
     log.record(Answer("is there a car park near you", "I couldn't find that", grounded=False))
     log.record(Answer("where do I park when I come in", "I couldn't find that", grounded=False))
-    wear = Citation(1, "Clinic FAQ", None, "Clinic FAQ > What to wear", "/srv/faq.md", "Wear shorts.")
-    b = log.record(Answer("what should I wear", "Wear shorts [1].", citations=(wear,), grounded=True))
+    first = Citation(1, "Clinic FAQ", None, "Clinic FAQ > What happens at my first appointment?", "/srv/faq.md",
+                     "Your first appointment is an assessment.")
+    b = log.record(Answer("what happens at my first appointment", "Your first appointment is an assessment [1].",
+                          citations=(first,), grounded=True))
     log.record(Answer("my chest is tight", "Call 999", triage="emergency"))
     log.feedback(b, -1)
     assert all("ancient" not in r["question"] for r in log.recent())  # purged on write
     assert "jo@example.com" not in json.dumps(log.recent())
     gaps = {g.topic: g for g in group_gaps(log.gap_rows(), nearest=lambda q: None)}
     assert gaps["Parking"].count == 2  # a subject the articles' vocabulary knows, whatever the wording
-    assert gaps["Clinic FAQ"].examples == ("what should I wear",)  # thumbs-down: the article it came from
+    assert gaps["Clinic FAQ"].examples == ("what happens at my first appointment",)  # thumbs-down: its article
     assert gaps["Not near any article"].count == 2  # horses: no subject, nothing near; never a stem like "wed"
     near = group_gaps(log.gap_rows(), nearest=lambda q: "Riding injuries" if "horse" in q else None)
     assert {g.topic for g in near} >= {"Near “Riding injuries”", "Parking", "Clinic FAQ"}
