@@ -71,7 +71,7 @@ _Q = {
              r"(?:coming|come|comes) from (?:my|the|his|her|your)|connected|linked|related|to do with|"
              r"how (?:does|can|could) (?:that|this|it) (?:even |actually )?(?:work|happen)|"
              r"how (?:does|do|can|could|would|might|will) (?:\w+ ){1,3}?affect|what (?:does|do|can|could|would) (?:\w+ ){1,3}?do to (?:my|your|the|his|her|them|it)\b|"
-             r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping )?(?:\w+ )?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
+             r"(?:can|could|would|does|do|might|may) (?:a |an |the |my |that |this |it |all |sitting |sleeping |their |his |her |your |our )?(?:\w+ ){0,2}?(?:really |actually |even )?(?:have )?(?:do|done|cause|caused|brought on) (?:that|this|it)|"
              r"could (?:that|this|it) (?:just |really |actually |simply )?be (?:it|why|the reason|the cause|what|down to|from|because)|anything to do with|"
              r"(?:what(?:'s| is|s)|(?:could|might|would|can) (?:that|this|it|the \w+|my \w+|his \w+|her \w+) be|be|is (?:that|this|it)) (?:behind|at the root of) (?:it|this|that|them)|"
              r"(?:is|was) (?:it|this|that) (?:something|anything) (?:i|she|he|they|we|you) (?:did|done|have done|'ve done|caused)|"

@@ -138,7 +138,7 @@ class Retriever:
         return store, self._index, key == self._key, key
 
     def _unit_vectors(self, store: ChunkStore, key: tuple[str, object] | None, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stores' per-sentence vectors of these chunks, remembered per store generation (up to ``UNIT_CHUNKS``)."""
+        """The store's per-sentence vectors of these chunks, remembered per store generation (up to ``UNIT_CHUNKS``)."""
         with self._lock:
             known = {cid: self._units[(key, cid)] for cid in ids if (key, cid) in self._units}
             for cid in known:

@@ -407,6 +407,7 @@ def test_the_questions_own_words_say_what_is_asked():
     assert intents("never played tennis but the GP says I've got tennis elbow?? How? I'm a joiner")[0] == "cause"
     assert intents("do I need to see my GP first?")[:2] == ("yes_no", "when_to_see")
     assert intents("stiff neck for a week. when should i bother a physio with it")[0] == "when_to_see"
+    assert "cause" in intents("woke up at the in-laws with a stiff neck. Could their spare bed really do that?")
     assert intents("I stretch every night but the pain comes back. Why isn't it working?")[0] == "cause"
     assert "when_to_see" in intents("neck still sore ten days after the crash, at what point should she book?")
     assert intents("stiff neck for 2 weeks now. when should I stop waiting and book?")[0] == "when_to_see"
@@ -562,6 +563,7 @@ def test_a_subject_term_can_be_a_pattern():
     assert "buttock" not in subjects("the physio gave me step-ups on the bottom stair")
     assert "buttock" in subjects("go up on your bottom if you need to")
     assert "home_visit" in subjects("he can't get out of the house yet. do your physios come to people at home?")
+    assert "home_visit" in subjects("Dad can't manage the car yet. Do you do visits to the house?")
     assert "video_appointment" not in subjects("I saw the exercise on a youtube video")
     assert "video_appointment" in subjects("do you do video appointments?")
     assert "neck" in subjects("my neck's been stiff since Monday")  # a possessive is the word
