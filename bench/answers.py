@@ -32,6 +32,11 @@ def states(answer: str, groups: list[list[str]]) -> bool:
     return all(any(" ".join(p.lower().split()) in text for p in group) for group in groups)
 
 
+def percentile(ordered: list[float], share: float) -> float:
+    """The value ``share`` of the way up an ascending list (the benchmark's p50 and p95)."""
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def slug(name: str | None) -> str | None:
     return Path(name).stem if name else None
 
@@ -95,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             misses.append(row)
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     follow_latencies.sort()
     print(f"questions: {len(items)} ({counts['escalated']} escalated by triage, answered with the escalation)")
     print(f"fact stated: {counts['facts_ok']}/{counts['facts']} ({counts['facts_ok'] / max(1, counts['facts']):.1%})")
@@ -103,10 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"follow-ups with the fact: {counts['follow_ok']}/{counts['follow']}")
     print(f"not covered, declined: {counts['not_covered_ok']}/{counts['not_covered']}")
     timed = "earlier messages never seen" if args.cold_history else "earlier messages asked first, as in the chat"
-    print(f"ask latency p50 {latencies[len(latencies) // 2]:.0f} ms, p95 {p95:.0f} ms"
-          + (f"; follow-ups ({timed}) p50 {follow_latencies[len(follow_latencies) // 2]:.0f} ms, "
-             f"p95 {follow_latencies[min(len(follow_latencies) - 1, int(0.95 * len(follow_latencies)))]:.0f} ms"
-             if follow_latencies else ""))
+    print(f"ask latency p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms"
+          + (f"; follow-ups ({timed}) p50 {percentile(follow_latencies, 0.5):.0f} ms, "
+             f"p95 {percentile(follow_latencies, 0.95):.0f} ms" if follow_latencies else ""))
     print("| kind | stated |\n| --- | --- |")
     for kind, (ok, total) in sorted(by_kind.items()):
         print(f"| {kind} | {ok}/{total} |")

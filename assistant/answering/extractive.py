@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.answering.exercises import exercise_menu, missing_steps, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
-from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, with_rest
+from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, warning_items, with_rest
 from assistant.answering.quotes import (
     DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok, overlap, pairs, passage_units,
     standalone, terms,
@@ -124,8 +124,9 @@ def score_units(
             heading = passage.section.split(" > ")[-1]
             head_terms = terms(passage.section)
             warning = bool(WARNING_SECTION.search(heading))
-            warned, cut = _warning_items(units), cut_item(passage.text, units)
-            listed = _warning_items(units, whole_lists=True) - warned if primary not in ("serious", "when_to_see") else set()
+            (warned, listed), cut = warning_items(units), cut_item(passage.text, units)
+            if primary in ("serious", "when_to_see"):
+                listed = set()  # "does it need looking at?": such a list's "see a physio promptly if ..." answers
             previous: tuple[Unit, float | None] | None = None
             previous_learned = 0.0  # a sentence joined to the one before it keeps the better learned fit of the two
             for unit, meaning, learned in zip(units, fits, learned_fits):
@@ -200,15 +201,6 @@ def score_units(
         score = sum(w.get(k, 0.0) * v for k, v in f.items())
         out.append(Scored(unit, units, passage, rank, p_rank, score, f, score - w.get("learned", 0.0) * f["learned"]))
     return sorted(out, key=lambda s: s.score, reverse=True)
-
-
-def _warning_items(units: Sequence[Unit], whole_lists: bool = False) -> set[int]:
-    """The list items that are warning signs, by what the rest of the item says ("You cannot bear weight, or the
-    ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit") or, with ``whole_lists``,
-    by what their list says: every item under "Seek help sooner in these situations:", including "Get your knee
-    assessed" (for "does it need looking at?" such a list's "see a physio promptly if you felt a pop" answers)."""
-    lists = {u.list_id for u in units if u.list_id is not None and WARNING_UNIT.search(u.text)} if whole_lists else set()
-    return {u.item for u in units if u.item is not None and (u.list_id in lists or WARNING_UNIT.search(u.text))}
 
 
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:

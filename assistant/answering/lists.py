@@ -31,6 +31,16 @@ class Scored:
     base: float = 0.0  # the score without the learned fit: what "close to the best" and "far below it" are measured in
 
 
+def warning_items(units: Sequence[Unit]) -> tuple[set[int], set[int]]:
+    """The list items (by ``Unit.item``) that are warning signs by what the rest of the item says ("You cannot bear
+    weight, or the ankle looks deformed after the injury" goes on "Go to A&E or a minor injuries unit"), and those
+    that are only by what their list says: every other item under "Seek help sooner in these situations:",
+    including "Get your knee assessed"."""
+    own = {u.item for u in units if u.item is not None and WARNING_UNIT.search(u.text)}
+    lists = {u.list_id for u in units if u.list_id is not None and WARNING_UNIT.search(u.text)}
+    return own, {u.item for u in units if u.item is not None and u.list_id in lists} - own
+
+
 def _warning_list(block: Block) -> bool:
     """A list of warning signs: under a warning heading, or with a line that says where to go urgently."""
     return bool(WARNING_SECTION.search(block.passage.section.split(" > ")[-1])) or any(WARNING_UNIT.search(x) for x in block.lines)

@@ -47,17 +47,23 @@ def _holding() -> re.Pattern[str]:
     return re.compile(str(_vocabulary().get("holding", r"(?!x)x")))
 
 
+@lru_cache(maxsize=4096)
+def _subject_text(text: str) -> str:
+    """``text`` as subjects are looked for in it: plain, without a hand that holds something ("he holds it in his
+    right hand", "a walking stick, held in the hand opposite the sore leg" are not about hands)."""
+    return _holding().sub(" ", _plain(text))
+
+
 @lru_cache(maxsize=1024)
 def subjects(text: str) -> frozenset[str]:
-    """The subject groups ``text`` mentions (a hand holding something is not one)."""
-    plain = _holding().sub(" ", _plain(text))
+    """The subject groups ``text`` mentions."""
+    plain = _subject_text(text)
     return frozenset(name for name, pattern in _groups().items() if pattern.search(plain))
 
 
 def covers(text: str, wanted: frozenset[str] | set[str]) -> bool:
-    """True when ``text`` mentions every wanted subject (by any of its group's terms; "a walking stick, held in the
-    hand opposite the sore leg" is not about hands)."""
-    plain = _holding().sub(" ", _plain(text))
+    """True when ``text`` mentions every wanted subject (by any of its group's terms)."""
+    plain = _subject_text(text)
     groups = _groups()
     return all(groups[name].search(plain) for name in wanted if name in groups)
 
