@@ -15,6 +15,7 @@ follow another step are not).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import re
 from collections.abc import Mapping, Sequence
 
@@ -24,8 +25,8 @@ from assistant.answering.exercises import exercise_menu, missing_steps, name_ste
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, warning_items, with_rest
 from assistant.answering.quotes import (
-    DEPENDENT_START, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok, overlap, pairs, passage_units,
-    standalone, terms,
+    ASKING_WORDS, DEPENDENT_START, HOW_WORDS, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok,
+    overlap, pairs, passage_units, standalone, terms,
 )
 from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
@@ -102,7 +103,7 @@ def score_units(
     primary = wanted[0] if wanted else None
     # a message of several questions ("what is it? and why does my leg tingle?") wants the shape of each answer
     cued = (primary, *(i for i in each_asked(asked or question) if i != primary)) if primary else ()
-    q_terms = terms(question)
+    q_terms = terms(question) - HOW_WORDS  # "how long each time?" asks for a span, not for the word "time"
     q_pairs = pairs(asked or question)
     urgent_words = bool(_URGENT_WORDS.search(question))
     recovery = primary == "duration" and asks_recovery(asked or question)
@@ -203,6 +204,18 @@ def score_units(
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
+def _unsaid(block: Block, said: frozenset[str]) -> Block | None:
+    """A list without the items an earlier reply gave (its lead-in stays), or None when it has none left: a follow-up
+    that asks again about one item of a list gets that item, not the whole list again."""
+    if not block.is_list:
+        return block
+    head = 1 if block.headed or block.lines[0].endswith(":") else 0
+    items = [x for x in block.lines[head:] if not all(s in said for s in split_sentences(plain(x)))]
+    if not items:
+        return None
+    return block if len(items) == len(block.lines) - head else replace(block, lines=(*block.lines[:head], *items))
+
+
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:
     """Each question word's weight: rarer among the candidate units, heavier ("arc" in "what does painful arc
     mean?" says more about which unit answers than "shoulder", which half the article's units share)."""
@@ -214,7 +227,6 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
 _VERDICT = re.compile(r"\b(?:no need to|need not|not (?:usually |always )?(?:needed|necessary|recommended))\b", re.IGNORECASE)
 
 #: Words of asking, not of subject ("any advice for ...", "tips for ...")
-_ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 
 
 def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "",
@@ -230,7 +242,7 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
         return True  # "is that right?" after "I sit dead straight all day": "There is no need to force yourself ..."
     if services_asked and subjects(text) & services_asked:
         return True  # "would I be allowed to come in with him?": "You are welcome to bring a friend ..."
-    return bool((q_terms - known - _ASKING_WORDS) & terms(text))
+    return bool((q_terms - known - ASKING_WORDS) & terms(text))
 
 
 def _continuation(previous: tuple[Unit, float | None] | None, unit: Unit) -> tuple[Unit, float | None] | None:
@@ -276,7 +288,7 @@ def plan(
         return []
     best = scored[0]
     fuller = _fuller(scored)
-    asked_terms = terms(question) - _ASKING_WORDS
+    asked_terms = terms(question) - ASKING_WORDS
     named = None if no_self_care else named_exercise(question, hits, asked=asked)
     if named is not None and not any(named.lines[0].endswith(x) for x in said):
         lead = named
@@ -284,7 +296,7 @@ def plan(
         lead = Block((fuller.get(plain(best.unit.text), plain(best.unit.text)),), best.passage, best.article_rank, (best.passage_rank, best.unit.index), best.score)
     else:
         lead = with_rest(list_block(best, scored, asked=asked_terms), best, scored, asked=asked_terms)
-    lead, rest_of_list = direct_first(lead, best, intents(asked or question))
+    lead, rest_of_list = direct_first(lead, best, intents(asked or question), asked_terms)
     chosen = [lead]
     used = {(best.passage.chunk_id, best.unit.list_id)} if lead.is_list or rest_of_list else set()
     seen_terms = [terms(" ".join(lead.lines))]
@@ -293,6 +305,9 @@ def plan(
     extra_list, on_point = support_list(best, scored, intents(asked or question), floor, asked_terms) if not lead.is_list else (None, False)
     if rest_of_list is not None:
         extra_list, on_point = rest_of_list, True
+    if said:
+        lead, extra_list = _unsaid(lead, said) or lead, extra_list and _unsaid(extra_list, said)
+        chosen[0] = lead
 
     def add_sentences(least: float) -> None:
         nonlocal words

@@ -94,6 +94,8 @@ _Q = {
              r"how (?:do|can|should) i(?! (?:possibly )?have\b)|how (?:high|low|far|close|tall|big) (?:should|do|does|can|must|is)|best way|tips?|tricks?|hacks?|advice|sleep\w*|shoes|footwear|lift|carry|sit|pillow|"
              r"anything (?:i|we|she|he|they) (?:can|could|should) do|"
              r"(?:anything|something|things?|what) (?:\w+ ){0,2}?(?:i|we|she|he|they) (?:can|could|should|might) (?:change|tweak|adjust|do differently)|"
+             # the same asked the other way round: "what can I change while I'm working?"
+             r"what (?:can|could|should|might) (?:i|we|she|he|they) (?:change|tweak|adjust|do differently)|"
              r"rest(?:ing)?(?! of)|stop\w*|give up|pack (?:it |all of it |\w+ )?in|carry on|keep (?:going|running|doing|training)|"
              r"^(?:and )?(?:what|how) about|"
              r"still (?:go|run|play|work|train|exercise|do))\b",
@@ -110,6 +112,9 @@ _Q = {
     "rest": _REST,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"\b(?:a )?(?:good|bad) idea\b(?! (?:to|of|for)\b)|(?:^|[-–;:]\s*)(?:(?:so|and|but|ok|okay|right|well|then|also|oh)\b[,\s]+)?(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
+              # after a story, behind a comma: "my class does a stretch where you pull your knee across, should I
+              # carry on doing that one?" ("I run, do yoga and swim" is told)
+              r",\s*(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|that|my|his|her|their)\b|"
               rf"{_REPORTED}\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
@@ -122,7 +127,7 @@ _CUE = {
              r"weekday|weekend|bank holiday|closed|open)\w*\b",
     "duration": r"\b(?:\d+|a few|a couple of|several|one|two|three|four|six|eight|twelve|half an|an)\b[\w\s-]{0,12}?"
                 r"\b(?:days?|weeks?|months?|years?|minutes?|hours?|sessions?)\b|\b(?:usually|most people|within|recover\w*|settles?(?! (?:by|within) (?:the )?next (?:day|morning)))\b",
-    "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better)|one in (?:two|three|four|five|six|ten|\d+)|"
+    "serious": r"\b(?:not (?:usually |normally |a sign|harmful|dangerous|serious)|rarely|usually (?:settles|improves|gets better|eases?|ease off|goes? away|calms? down)|one in (?:two|three|four|five|six|ten|\d+)|"
                r"nothing to worry|is common|are common|very common|harmless|normal|does not mean|doesn't mean|not damag\w*|serious|"
                r"better (?:thought of|described|understood|seen) as|(?:does not|doesn't|do not|don't) (?:usually )?involve|"
                r"(?:not|no|rarely|without) (?:\w+ ){0,3}?(?:lasting|permanent|long-term) (?:damage|harm|problems?))\b",
@@ -179,7 +184,7 @@ _ASKED = {
                 r"\bhow long\b(?! " + _PUT_OFF + r")|\bhow (?:often|frequently)\b|\bhow many (?:weeks|months|days|times (?:a|per|each) (?:day|week))\b|\bwhen (?:will|can|should) (?:i|it|he|she|they) "
                 r"(?:be (?:better|back|fit|ok|okay|right)|get better|heal|settle|play|run|go back|return)\b|"
                 # "is this a few days job or am i looking at ages?", "when should he expect to notice a difference?"
-                r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
+                r"\b(?:a |an )?(?:few |couple of |one |two |three |\d+ )?(?:days?|weeks?|months?)(?:'s)? job\b|\ba long (?:job|one|process|road)\b|\blooking at (?:ages|weeks|months|years|a while|a long time)\b|"
                 r"\b(?:months|weeks|years) and (?:months|weeks|years)\b|"
                 # "is this gonna clear up soon?"; "if I'm good with my exercises will it clear up quickly or is this a slow
                 # one?" asks how long

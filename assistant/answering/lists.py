@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answering.intent import WARNING_SECTION, heading_cue
+from assistant.answering.intent import WARNING_SECTION, heading_cue, unit_cue
 from assistant.answering.quotes import Block, cut_item, item_key, standalone, terms
 from assistant.core.records import Passage
 from assistant.core.text import Unit, plain, split_sentences
@@ -176,12 +176,19 @@ ONE_LINE = frozenset({"duration", "serious", "yes_no", "rest", "when_to_see", "w
 ONE_LINE_WORDS = 10
 
 
-def direct_first(lead: Block, best: Scored, wanted: Sequence[str]) -> tuple[Block, Block | None]:
+def direct_first(lead: Block, best: Scored, wanted: Sequence[str], named: frozenset[str] = frozenset()) -> tuple[Block, Block | None]:
     """A one-line direct answer first, when it is a list item of a bold head and its sentences, or a whole sentence of
     its own: "Be patient with timescales. A mild hamstring strain may settle in a couple of weeks ..." opens the reply,
     not "Useful principles for recovering from a hamstring strain:" with the answer fourth down its items. The rest of the list (its lead-in
     and at least two other items) is returned to follow; a shorter list is left as it is."""
-    if (not lead.is_list or (wanted and wanted[0] not in ONE_LINE) or best.unit.item is None
+    # a yes or no about something the visitor names (``named``: the question's words, with a follow-up's topic and
+    # what it points at) is answered by the item that says yes or no about it outright: "my class does a stretch where
+    # you pull your knee across your body, should I carry on?" by "Stretches that pull the knee across the body ...
+    # often make gluteal tendinopathy worse"; "is there anything I can do before I get up?" names nothing an item
+    # could say yes or no to that its list's lead-in does not name too
+    verdict = "yes_no" in wanted and unit_cue("yes_no", best.unit.text) and bool(
+        named & terms(best.unit.text) - terms(lead.lines[0]))
+    if (not lead.is_list or (wanted and wanted[0] not in ONE_LINE and not verdict) or best.unit.item is None
             or not lead.lines[0].endswith(":") or _warning_list(lead)):
         return lead, None  # a warning sign is never quoted as a statement: its list says when to get help
     line = next((x for x in lead.lines[1:] if best.unit.text in x), None)

@@ -12,6 +12,7 @@ import numpy as np
 from assistant.answering.answerers import AnswerCheckError, ExtractiveAnswerer, LLMAnswerer
 from assistant.answering.followup import condense, told, topic
 from assistant.answering.intent import asking_part, intents
+from assistant.answering.quotes import ASKING_WORDS, HOW_WORDS, terms
 from assistant.answering.subjects import about, clinic_region, services, sites, story_subjects, subjects, without_movements
 from assistant.answering.response import Response
 from assistant.core import prompts
@@ -165,7 +166,7 @@ class Assistant:
         result = replace(result, hits=hits)
         vector = result.query_vector if not follow or not self.chat_model else self._vector(focus)
         vector = self._with_asked(vector, q if not follow else None)
-        said_before = already_said(turns)
+        said_before = already_said(turns, q)
         draft, answerer, fallback = yield from self._draft(q, asked, focus, result, turns, checked.no_self_care, said_before, vector)
         said.extend(draft.pieces)
         if not draft.text and checked.no_self_care:
@@ -262,13 +263,18 @@ def on_topic(hits: Sequence[SearchHit], wanted: frozenset[str], message: str = "
     )
 
 
-def already_said(turns: Sequence[Turn]) -> frozenset[str]:
-    """The sentences of the assistant's earlier replies: a follow-up gets something new."""
+def already_said(turns: Sequence[Turn], question: str = "") -> frozenset[str]:
+    """The sentences of the assistant's earlier replies: a follow-up gets something new. Those that share a word
+    the ``question`` brings up anew (none of the visitor's earlier messages used it) may be quoted again: "should I
+    be icing it? how long for each time?" asks about the ice line the first reply gave ("A bag of ice or frozen
+    peas ... for up to 15 to 20 minutes"), and the answer is that line."""
+    earlier = terms(" ".join(t.content for t in turns if t.role == "user"))
+    new = terms(question) - earlier - ASKING_WORDS - HOW_WORDS
     out = set()
     for turn in turns:
         if turn.role == "assistant":
             text = CITATION.sub("", turn.content)
             for line in text.splitlines():
                 line = line.strip().removeprefix("- ").strip()
-                out.update(split_sentences(line))
+                out.update(s for s in split_sentences(line) if not new & terms(s))
     return frozenset(out)

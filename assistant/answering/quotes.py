@@ -157,6 +157,12 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(_stemmer().stemWords(words))
 
 
+#: Words that ask rather than name what is asked about ("any tips?", "how long each time?").
+ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
+#: ... and that ask how long or how often.
+HOW_WORDS = terms("how long time times often each every")
+
+
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 

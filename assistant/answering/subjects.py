@@ -43,15 +43,16 @@ def _plain(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _holding() -> re.Pattern[str]:
-    return re.compile(str(_vocabulary().get("holding", r"(?!x)x")))
+def _asides() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in _vocabulary().get("asides", ())) or r"(?!x)x")
 
 
 @lru_cache(maxsize=4096)
 def _subject_text(text: str) -> str:
-    """``text`` as subjects are looked for in it: plain, without a hand that holds something ("he holds it in his
-    right hand", "a walking stick, held in the hand opposite the sore leg" are not about hands)."""
-    return _holding().sub(" ", _plain(text))
+    """``text`` as subjects are looked for in it: plain, without its asides: a hand that holds something ("he holds
+    it in his right hand", "a walking stick, held in the hand opposite the sore leg" are not about hands), the
+    visitor's own class ("my pilates class does a stretch ..." is not about the clinic's classes)."""
+    return _asides().sub(" ", _plain(text))
 
 
 @lru_cache(maxsize=1024)

@@ -248,6 +248,22 @@ def test_follow_up_carries_the_topic_and_answers_the_new_question_without_an_llm
     assert not repeated, f"the follow-up repeated the first answer: {repeated}"
 
 
+def test_what_was_said_before_is_not_quoted_again_unless_the_follow_up_asks_about_it_anew():
+    from assistant.answering.pipeline import already_said
+
+    turns = [Turn("user", "Went over on my ankle at five-a-side. It's swollen but I can walk on it."),
+             Turn("assistant", "Use ice if it helps. A bag of ice for up to 15 to 20 minutes can ease pain. [1]\n\n"
+                               "- Raise the leg. Elevating the ankle can help reduce swelling. [1]")]
+    everything = {"Use ice if it helps.", "A bag of ice for up to 15 to 20 minutes can ease pain.", "Raise the leg.",
+                  "Elevating the ankle can help reduce swelling."}
+    assert already_said(turns) == everything
+    # "icing" is new to the conversation: the ice lines may answer it again; the rest stays said
+    assert already_said(turns, "should I be icing it? how long for each time?") == {
+        "Raise the leg.", "Elevating the ankle can help reduce swelling."}
+    # the ankle was the visitor's own word before: it brings nothing back
+    assert already_said(turns, "what else helps the ankle?") == everything
+
+
 def test_refocus_keeps_the_conversations_articles_and_order_with_the_new_questions_passages():
     def hit(source, rank, section):
         p = Passage(chunk_id=f"{source}-{section}", source=source, title=source, url=None, section=section, anchor=None, text=section)
@@ -507,6 +523,12 @@ def test_the_questions_own_words_say_what_is_asked():
     assert "cost" not in intents("is it all in my head?")
     assert intents("roughly what would the first appointment set me back?")[0] == "cost"
     assert intents("will running on it set me back?")[0] != "cost"  # a setback
+    # the same question asked the other way round: "what can I change" as "anything I can change"
+    assert intents("GP thinks it's piriformis. What can I change while I'm working?")[0] == "helps"
+    assert intents("Is this going to be a few weeks or is it a long job?")[0] == "duration"
+    # reassurance answers a worry: "these aches usually ease when you move"
+    assert unit_cue("serious", "These aches usually ease when you move, which is a helpful clue.")
+    assert not unit_cue("serious", "Ease into the exercise gently.")
     assert intents("need to budget for my knee. what's the total going to be?")[0] == "cost"
     assert intents("and what score out of 10 is ok?")[0] == "pain"
     assert intents("wrist aches since I started boxing. what's behind it?")[0] == "cause"
@@ -584,6 +606,14 @@ def test_a_subject_term_can_be_a_pattern():
     assert "hand" in subjects("my hand goes numb at night")
     assert "hand" not in subjects("he holds it in his right hand, is that the right way round?")  # holding a stick
     assert "hand" in subjects("my right hand is numb when I hold the steering wheel")
+    # the visitor's own class is where they met an exercise; the clinic's classes are a service
+    assert subjects("my pilates class does a stretch where you pull your knee across your body, should I carry on?") == {"knee"}
+    assert "pilates" in subjects("how much are your pilates classes?")
+    assert "pilates" in subjects("do you run pilates classes?")
+    # getting into the building
+    assert "access" in subjects("My mum's in a wheelchair after her hip replacement. Are there steps to get into the clinic?")
+    assert "access" in subjects("is the clinic wheelchair accessible?")
+    assert "access" not in subjects("I do step-ups onto the bottom step of the stairs, 3 sets of 10")
 
 
 def test_a_condition_in_the_story_outranks_where_it_is_felt():

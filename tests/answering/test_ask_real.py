@@ -97,6 +97,17 @@ def test_follow_up_about_exercises_stays_on_the_piriformis(assistant):
     assert alone.search_query == "what exercises help with that?"
 
 
+def test_a_follow_up_asking_about_what_the_first_reply_said_is_answered_by_it(assistant):
+    story = "Went over on my ankle at five-a-side on Tuesday. It's swollen but I can walk on it ok."
+    first = assistant.ask(story).answer
+    assert "15 to 20 minutes" in first.answer  # the first reply gives the ice line
+    history = [{"role": "user", "content": story}, {"role": "assistant", "content": first.answer}]
+    follow = assistant.ask("should I be icing it? how long for each time?", history=history).answer.answer
+    assert "15 to 20 minutes" in follow, follow
+    # what the visitor asks anew brings back only its own lines: the rest of the first reply is not repeated
+    assert "Raise the leg" not in follow and "Keep it moving" not in follow, follow
+
+
 def test_a_price_question_naming_a_knee_is_answered_from_the_clinic_pages(assistant):
     answer = assistant.ask("Roughly how many sessions will I need for my knee, and when would I find out what "
                            "the whole thing will cost?").answer
@@ -257,6 +268,22 @@ def _user(*messages: str) -> list[dict[str, str]]:
         pytest.param(  # an exercise's steps are quoted whole, the crossed ankle between lying down and drawing the knee in
             "how do i stretch that muscle deep in my bum (piriformis?) lying on my back? and how long do i hold it", [],
             "Cross the ankle of the sore side over the opposite knee", None, id="every step of the stretch"),
+        pytest.param(  # "what can I change" asks what helps, as "anything I can change" does
+            "I drive a black cab round town all day and get a deep ache in one bum cheek, GP thinks it's piriformis. What "
+            "can I change while I'm working?", [],
+            "Stand up and move every 30 minutes", None, id="what can I change"),
+        pytest.param(  # a question about getting into the building, whatever brought the visitor to need it
+            "My mum's in a wheelchair at the moment after her hip replacement. Are there steps to get into the clinic?", [],
+            "step-free", "couldn't find", id="steps to get into the clinic"),
+        pytest.param(  # "a long job" asks how long
+            "My mum has pain on the outside of her hip, they've called it gluteal tendinopathy. She's doing her exercises "
+            "every day. Is this going to be a few weeks or is it a long job?", [],
+            re.compile(r"^Improvement often takes several months"), None, id="a few weeks or a long job"),
+        pytest.param(  # the visitor's own class is where they met the stretch; the item that says no leads
+            "my pilates class does a stretch where you pull your knee across your body, should I carry on doing that one?",
+            _user("Physio says the pain on the outside of my hip is gluteal tendinopathy. It's worse on stairs."),
+            re.compile(r"^Avoid stretching into compression\. Stretches that pull the knee across the body"), None,
+            id="a stretch met in the visitor's own class"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
