@@ -25,8 +25,8 @@ from assistant.answering.exercises import exercise_menu, missing_steps, name_ste
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
 from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, warning_items, with_rest
 from assistant.answering.quotes import (
-    ASKING_WORDS, DEPENDENT_START, HOW_WORDS, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs, is_self_care, item_key, item_ok,
-    overlap, pairs, passage_units, standalone, terms,
+    ASKING_WORDS, DEPENDENT_START, HOW_WORDS, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs,
+    is_self_care, item_key, item_ok, overlap, pairs, passage_units, standalone, terms,
 )
 from assistant.answering.subjects import services, subjects
 from assistant.core.records import Passage, SearchHit
@@ -236,7 +236,10 @@ def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], know
     a span of weeks), when it is about a clinic service the question names (``services_asked``), or when it names
     something the question asks about that neither the title nor the best sections mention ("should he wear a
     neck collar?" and "soft collars are not recommended")."""
-    if any(heading_cue(i, heading) for i in asked[:1]) or ("helps" in asked and heading_cue("helps", heading)):
+    # a yes or no asks about its next intent: "could it be the pillow?" asks about a cause; an exercise named in one
+    # ("she says to do the stretch where ... is that a good idea?") is what it asks about, not a wish for exercises
+    topical = tuple(i for i in asked[1:2] if i != "exercises") if asked[:1] == ("yes_no",) else asked[:1]
+    if any(heading_cue(i, heading) for i in topical) or ("helps" in asked and heading_cue("helps", heading)):
         return True  # "should I just rest it?" is answered under "What helps"
     if any(i in _LOOKED_FOR and unit_cue(i, text) for i in asked[:2]) or (tuple(asked[:1]) == ("yes_no",) and _VERDICT.search(text)):
         return True  # "is that right?" after "I sit dead straight all day": "There is no need to force yourself ..."

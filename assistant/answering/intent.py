@@ -219,22 +219,35 @@ _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 
 #: A sentence that asks without a question mark: a caller's question passed on ("... wants to know how long ..."),
 #: or one that opens like a question.
+_QUESTION_START = re.compile(r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
 _ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?|asking|asked|wonder\w*|checking)\b|"
-                   r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
+                   + _QUESTION_START.pattern, re.IGNORECASE)
 
 
 def _clauses(text: str) -> list[str]:
     # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is it
-    # just one big muscle?" asks about the muscle, not about pilates
-    return [c for s in split_sentences(text) for c in re.split(r"\s+[-–—]+\s+", s) if c]
+    # just one big muscle?" asks about the muscle, not about pilates; so does a comma before a question ("the
+    # insurance bloke asked if I'd had an x-ray, should I be getting one?" asks whether to get one)
+    return [c for s in split_sentences(text) for c in _CLAUSE_END.split(s) if c]
+
+
+_CLAUSE_END = re.compile(r"\s+[-–—]+\s+|,\s*(?=(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|"
+                         r"that|my|his|her|their)\b)", re.IGNORECASE)
 
 
 def asking_part(question: str) -> str:
     """The sentences that ask (ending with "?", else one that asks without it), or the last sentence: "When I do
     my exercises it aches. Should I stop?" asks whether to stop, not for exercises; "Caller ... wants to know how
     long before she sees an improvement. She's three weeks into her exercises." asks how long."""
-    sentences = _clauses(" ".join(question.split()))
-    asking = [s for s in sentences if s.endswith("?")] or [s for s in sentences if _ASKS.search(s)]
+    sentences, asking = [], []
+    for sentence in split_sentences(" ".join(question.split())):
+        clauses = _clauses(sentence)
+        sentences += clauses
+        if sentence.endswith("?"):
+            # "does that mean it's getting worse, should I go to A&E??" asks both; "the insurance bloke asked if I'd
+            # had an x-ray, should I be getting one?" asks only the second
+            asking += [c for c in clauses if c.endswith("?") or _QUESTION_START.match(c)]
+    asking = asking or [s for s in sentences if _ASKS.search(s)]
     return " ".join(asking or sentences[-1:])
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.intent import WARNING_SECTION, heading_cue, unit_cue
-from assistant.answering.quotes import Block, cut_item, item_key, standalone, terms
+from assistant.answering.quotes import JUDGING_WORDS, Block, cut_item, item_key, standalone, terms
 from assistant.core.records import Passage
 from assistant.core.text import Unit, plain, split_sentences
 
@@ -187,7 +187,7 @@ def direct_first(lead: Block, best: Scored, wanted: Sequence[str], named: frozen
     # often make gluteal tendinopathy worse"; "is there anything I can do before I get up?" names nothing an item
     # could say yes or no to that its list's lead-in does not name too
     verdict = "yes_no" in wanted and unit_cue("yes_no", best.unit.text) and bool(
-        named & terms(best.unit.text) - terms(lead.lines[0]))
+        named & terms(best.unit.text) - terms(lead.lines[0]) - JUDGING_WORDS)
     if (not lead.is_list or (wanted and wanted[0] not in ONE_LINE and not verdict) or best.unit.item is None
             or not lead.lines[0].endswith(":") or _warning_list(lead)):
         return lead, None  # a warning sign is never quoted as a statement: its list says when to get help

@@ -161,6 +161,8 @@ def terms(text: str) -> frozenset[str]:
 ASKING_WORDS = terms("advice tips help best good things side way ideas anything something recommend suggest ok okay fine")
 #: ... and that ask how long or how often.
 HOW_WORDS = terms("how long time times often each every")
+#: ... and that ask for a judgement, not what it is about ("could that be making it worse?").
+JUDGING_WORDS = terms("make makes making worse better good bad idea safe right wrong harm harmful")
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:

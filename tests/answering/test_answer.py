@@ -779,6 +779,12 @@ def test_the_sentence_that_asks_says_what_is_asked():
     # a spaced dash ends the story's clause: pilates is where the glutes came up, not what is asked about
     assert asking_part("everyone goes on about glutes at my pilates class - is it just one big muscle?") == \
         "is it just one big muscle?"
+    # so does a comma before a question: the insurer's question is told, the visitor's is asked
+    assert asking_part("Low speed shunt. The insurance bloke asked if I'd had an x-ray, should I be getting one?") == \
+        "should I be getting one?"
+    # both questions of one sentence are asked, the first without its own question mark
+    assert asking_part("my neck is way worse than yesterday. does that mean it's getting worse, should I go to A&E??") \
+        == "does that mean it's getting worse should I go to A&E??"
     assert intents(story)[0] == "yes_no"  # a judgement, not the exercise list
     assert "yes_no" in intents("Lady on the phone wants to know if she has to get a letter from her doctor")
     assert intents("my knees ache while I'm doing my exercises - should I stop when it hurts?")[0] == "yes_no"

@@ -284,6 +284,17 @@ def _user(*messages: str) -> list[dict[str, str]]:
             _user("Physio says the pain on the outside of my hip is gluteal tendinopathy. It's worse on stairs."),
             re.compile(r"^Avoid stretching into compression\. Stretches that pull the knee across the body"), None,
             id="a stretch met in the visitor's own class"),
+        pytest.param(  # a yes or no about a cause looks in the section on causes, below the best ones
+            "Stopped at a Travelodge for work this week and woke up with a stiff neck both mornings. Could it be the "
+            "pillow?", [], "sleeping in an awkward position or on an unfamiliar pillow", None, id="could it be the pillow"),
+        pytest.param(  # the insurer's question is told; the visitor asks about the x-ray
+            "Low speed shunt in queuing traffic. Neck's stiff and sore but that's it. The insurance bloke asked if I'd "
+            "had an x-ray, should I be getting one?", [],
+            "do not need an X-ray", "insurer", id="the insurer asked about an x-ray"),
+        pytest.param(  # a stretch named in a yes or no is what is asked about: the exercise section's pain guide is not
+            "pain on the outside of my hip, worse lying on that side at night. woman at my pilates class says to do the "
+            "stretch where you pull your knee across your body. is that a good idea?", [],
+            re.compile(r"^Avoid stretching into compression"), None, id="a stretch someone recommended"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
