@@ -15,9 +15,9 @@ follow another step are not).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -225,9 +225,6 @@ def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[s
 
 #: A yes or no said outright, wherever it sits in the article ("There is no need to force yourself to sit bolt upright").
 _VERDICT = re.compile(r"\b(?:no need to|need not|not (?:usually |always )?(?:needed|necessary|recommended))\b", re.IGNORECASE)
-
-#: Words of asking, not of subject ("any advice for ...", "tips for ...")
-
 
 def _worth_a_look(asked: Sequence[str], text: str, q_terms: frozenset[str], known: frozenset[str], heading: str = "",
                   services_asked: frozenset[str] = frozenset()) -> bool:

@@ -217,22 +217,23 @@ _ASKED = {
 _ASKED_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _ASKED.items()}
 
 
+#: A clause that opens like a question.
+_QUESTION_START = re.compile(r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
 #: A sentence that asks without a question mark: a caller's question passed on ("... wants to know how long ..."),
 #: or one that opens like a question.
-_QUESTION_START = re.compile(r"^(?:how|what|why|when|where|which|who|is|are|can|could|should|do|does|will|would)\b", re.IGNORECASE)
 _ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?|asking|asked|wonder\w*|checking)\b|"
                    + _QUESTION_START.pattern, re.IGNORECASE)
 
 
-def _clauses(text: str) -> list[str]:
-    # a dash between spaces ends a clause as a full stop does: "glutes keep coming up at my pilates class - is it
-    # just one big muscle?" asks about the muscle, not about pilates; so does a comma before a question ("the
-    # insurance bloke asked if I'd had an x-ray, should I be getting one?" asks whether to get one)
-    return [c for s in split_sentences(text) for c in _CLAUSE_END.split(s) if c]
-
-
+#: Where a clause ends inside a sentence: a dash between spaces ("glutes keep coming up at my pilates class - is it
+#: just one big muscle?" asks about the muscle, not about pilates), or a comma before a question ("the insurance
+#: bloke asked if I'd had an x-ray, should I be getting one?" asks whether to get one).
 _CLAUSE_END = re.compile(r"\s+[-–—]+\s+|,\s*(?=(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|"
                          r"that|my|his|her|their)\b)", re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for s in split_sentences(text) for c in _CLAUSE_END.split(s) if c]
 
 
 def asking_part(question: str) -> str:

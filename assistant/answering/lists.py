@@ -176,7 +176,9 @@ ONE_LINE = frozenset({"duration", "serious", "yes_no", "rest", "when_to_see", "w
 ONE_LINE_WORDS = 10
 
 
-def direct_first(lead: Block, best: Scored, wanted: Sequence[str], named: frozenset[str] = frozenset()) -> tuple[Block, Block | None]:
+def direct_first(
+    lead: Block, best: Scored, wanted: Sequence[str], named: frozenset[str] = frozenset(),
+) -> tuple[Block, Block | None]:
     """A one-line direct answer first, when it is a list item of a bold head and its sentences, or a whole sentence of
     its own: "Be patient with timescales. A mild hamstring strain may settle in a couple of weeks ..." opens the reply,
     not "Useful principles for recovering from a hamstring strain:" with the answer fourth down its items. The rest of the list (its lead-in
