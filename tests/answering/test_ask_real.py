@@ -295,6 +295,14 @@ def _user(*messages: str) -> list[dict[str, str]]:
             "pain on the outside of my hip, worse lying on that side at night. woman at my pilates class says to do the "
             "stretch where you pull your knee across your body. is that a good idea?", [],
             re.compile(r"^Avoid stretching into compression"), None, id="a stretch someone recommended"),
+        # the failures issue 12 was filed with
+        pytest.param("my kneecap clicks, is it damaged?", [], "not usually a sign of damage", None,
+                     id="issue 12: clicking is not page talk"),
+        pytest.param("When can I play again?", _user("I strained my hamstring playing football on Saturday"),
+                     "full strength and confidence in your hamstring before playing", "couldn't find",
+                     id="issue 12: a follow-up without a pronoun"),
+        pytest.param("Can I still go running?", _user("I have heel pain first thing in the mornings"),
+                     "plantar fascia", "ITB", id="issue 12: a follow-up stays on the heel"),
     ],
 )
 def test_answers_state_what_was_asked(assistant, question, history, says, does_not_say):
