@@ -17,13 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from assistant.answering.exercises import exercise_menu, missing_steps, name_steps, named_exercise, steps_in_order
 from assistant.answering.intent import WARNING_SECTION, asks_recovery, each_asked, heading_cue, intents, recovery_span, unit_cue
-from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, warning_items, with_rest
+from assistant.answering.lists import WARNING_UNIT, Scored, direct_first, list_block, support_list, unsaid, warning_items, with_rest
 from assistant.answering.quotes import (
     ASKING_WORDS, DEPENDENT_START, HOW_WORDS, PAGE_TALK, POINTS_BACK, STEP, Block, cut_item, instructs,
     is_self_care, item_key, item_ok, overlap, pairs, passage_units, standalone, terms,
@@ -204,18 +203,6 @@ def score_units(
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
-def _unsaid(block: Block, said: frozenset[str]) -> Block | None:
-    """A list without the items an earlier reply gave (its lead-in stays), or None when it has none left: a follow-up
-    that asks again about one item of a list gets that item, not the whole list again."""
-    if not block.is_list:
-        return block
-    head = 1 if block.headed or block.lines[0].endswith(":") else 0
-    items = [x for x in block.lines[head:] if not all(s in said for s in split_sentences(plain(x)))]
-    if not items:
-        return None
-    return block if len(items) == len(block.lines) - head else replace(block, lines=(*block.lines[:head], *items))
-
-
 def _rarity(q_terms: frozenset[str], shared: Sequence[frozenset[str]]) -> dict[str, float]:
     """Each question word's weight: rarer among the candidate units, heavier ("arc" in "what does painful arc
     mean?" says more about which unit answers than "shoulder", which half the article's units share)."""
@@ -306,7 +293,7 @@ def plan(
     if rest_of_list is not None:
         extra_list, on_point = rest_of_list, True
     if said:
-        lead, extra_list = _unsaid(lead, said) or lead, extra_list and _unsaid(extra_list, said)
+        lead, extra_list = unsaid(lead, said) or lead, extra_list and unsaid(extra_list, said)
         chosen[0] = lead
 
     def add_sentences(least: float) -> None:

@@ -33,6 +33,10 @@ _REST = (r"\b(?:rest(?:ing)? (?:it|them|up|completely|totally)\b|(?:complete|tot
          r"(?:keep|keeping|stay|staying) off (?:it|them|my \w+|his \w+|her \w+|the \w+)(?: \w+)? (?:completely|altogether|totally|entirely)|crutches)")
 #: "How many sessions will I need all in?" asks how many, whatever it will cost.
 _SESSIONS = r"\bhow many (?:more )?(?:sessions|appointments|treatments|visits)\b|\bnumber of (?:sessions|appointments|treatments|visits)\b"
+#: A question opening after a comma in a story: "my class does a stretch ..., should I carry on?" ("I run, do yoga
+#: and swim" is told).
+_COMMA_QUESTION = r"(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|that|my|his|her|their)\b"
+
 _Q = {
     "sessions": _SESSIONS,
     # "how much pain is OK?" asks about pain, not money
@@ -112,9 +116,7 @@ _Q = {
     "rest": _REST,
     # a yes-or-no question, asked or reported ("Caller asks whether ...", "wants to know if she has to ...")
     "yes_no": r"\b(?:a )?(?:good|bad) idea\b(?! (?:to|of|for)\b)|(?:^|[-–;:]\s*)(?:(?:so|and|but|ok|okay|right|well|then|also|oh)\b[,\s]+)?(?:is|are|can|could|do|does|did|should|would|will|has|have|am)\b|(?:^|[-–;:]\s*)(?:ok|okay|alright|safe|fine) to\b|"
-              # after a story, behind a comma: "my class does a stretch where you pull your knee across, should I
-              # carry on doing that one?" ("I run, do yoga and swim" is told)
-              r",\s*(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|that|my|his|her|their)\b|"
+              rf",\s*{_COMMA_QUESTION}|"  # after a story, behind a comma
               rf"{_REPORTED}\b",
 }
 _Q_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _Q.items()}
@@ -228,8 +230,7 @@ _ASKS = re.compile(r"\b(?:wants? to know|wanted to know|would like to know|asks?
 #: Where a clause ends inside a sentence: a dash between spaces ("glutes keep coming up at my pilates class - is it
 #: just one big muscle?" asks about the muscle, not about pilates), or a comma before a question ("the insurance
 #: bloke asked if I'd had an x-ray, should I be getting one?" asks whether to get one).
-_CLAUSE_END = re.compile(r"\s+[-–—]+\s+|,\s*(?=(?:is|are|can|could|do|does|should|would|will|am) (?:i|we|you|he|she|they|it|this|"
-                         r"that|my|his|her|their)\b)", re.IGNORECASE)
+_CLAUSE_END = re.compile(rf"\s+[-–—]+\s+|,\s*(?={_COMMA_QUESTION})", re.IGNORECASE)
 
 
 def _clauses(text: str) -> list[str]:

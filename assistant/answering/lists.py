@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.intent import WARNING_SECTION, heading_cue, unit_cue
 from assistant.answering.quotes import JUDGING_WORDS, Block, cut_item, item_key, standalone, terms
@@ -39,6 +39,17 @@ def warning_items(units: Sequence[Unit]) -> tuple[set[int], set[int]]:
     own = {u.item for u in units if u.item is not None and WARNING_UNIT.search(u.text)}
     lists = {u.list_id for u in units if u.list_id is not None and WARNING_UNIT.search(u.text)}
     return own, {u.item for u in units if u.item is not None and u.list_id in lists} - own
+
+
+def unsaid(block: Block, said: frozenset[str]) -> Block | None:
+    """A list without the items an earlier reply gave (its lead-in stays), or None when it has none left: a follow-up
+    that asks again about one item of a list gets that item, not the whole list again."""
+    if not block.is_list:
+        return block
+    items = [x for x in block.lines[block.head:] if not all(s in said for s in split_sentences(plain(x)))]
+    if not items:
+        return None
+    return block if len(items) == len(block.lines) - block.head else replace(block, lines=(*block.lines[:block.head], *items))
 
 
 def _warning_list(block: Block) -> bool:

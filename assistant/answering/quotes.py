@@ -186,9 +186,14 @@ class Block:
     def words(self) -> int:
         return sum(len(line.split()) for line in self.lines) + len((self.after or "").split())
 
+    @property
+    def head(self) -> int:
+        """How many of a list's lines introduce it (0 or 1)."""
+        return 1 if self.headed or self.lines[0].endswith(":") else 0
+
     def text(self) -> str:
         if not self.is_list:
             return self.lines[0]
-        head = 1 if self.headed or self.lines[0].endswith(":") else 0
+        head = self.head
         listed = "\n".join([*self.lines[:head], *(f"- {line}" for line in self.lines[head:] if not line.endswith(":"))])
         return f"{listed}\n\n{self.after}" if self.after else listed
